@@ -1,0 +1,1 @@
+"""Backprop Lab web app: the REST API over ffnn_core and the visualiser page."""

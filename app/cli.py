@@ -1,0 +1,23 @@
+"""Command line: `backprop-lab serve --host --port`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import uvicorn
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="backprop-lab", description="Backprop Lab: see every number of backprop.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the page and the REST API")
+    serve.add_argument("--host", default=os.environ.get("BACKPROP_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("BACKPROP_PORT", "8000")))
+    args = parser.parse_args(argv)
+    # One worker: networks live in this process's store (see README).
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Assembles the app."""
+
+from fastapi import FastAPI
+
+app = FastAPI(title="Backprop Lab")

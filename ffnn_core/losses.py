@@ -1,0 +1,123 @@
+"""Losses and the gradient at the output layer, grad_a_L, for every valid (O, loss) pair.
+
+Loss convention (the one place it is stated; the API and the page follow it):
+    the loss of one example is a SUM over its k outputs,
+        squared_error:  l = sum_j (y_hat_j - y_j)^2           (the seed's, no 1/2)
+        cross_entropy:  l = -sum_j y_j log y_hat_j            (softmax: categorical)
+                        l = -sum_j [y_j log y_hat_j + (1 - y_j) log(1 - y_hat_j)]  (sigmoid: binary)
+    and the loss of a batch is the MEAN over its N examples, L = (1/N) sum_n l_n.
+Per-example quantities (grad_a_k, grad_h_k rows) are gradients of that example's l_n;
+parameter gradients grad_W_k, grad_b_k are gradients of the batch loss L (the mean
+of the per-example ones).
+
+Targets Y are always rows of shape (N, k): one-hot e(y) for class labels, or real
+vectors for regression (see ``targets``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ffnn_core.numerics import Array, log_sigmoid, log_softmax
+from ffnn_core.outputs import OutputFunction, get_output
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss l(y_hat, y) per example and its gradient dl/dy_hat."""
+
+    name: str
+    grad_y_hat: Callable[[Array, Array], Array]  # (y_hat, Y) -> dl/dy_hat, (N, k)
+    formula: str
+
+
+def _squared_error_grad(y_hat: Array, Y: Array) -> Array:  # noqa: N803
+    return 2.0 * (y_hat - Y)
+
+
+def _cross_entropy_grad(y_hat: Array, Y: Array) -> Array:  # noqa: N803
+    # Categorical form, -y / y_hat; the binary form is handled by the sigmoid pair.
+    return -Y / y_hat
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("cross_entropy", _cross_entropy_grad, "-sum_j y_j log y_hat_j"),
+        Loss("squared_error", _squared_error_grad, "sum_j (y_hat_j - y_j)^2"),
+    )
+}
+
+# Every (output function, loss) pair that makes sense. Cross-entropy needs outputs
+# that are probabilities, so it is refused on a linear output.
+VALID_PAIRS: tuple[tuple[str, str], ...] = (
+    ("softmax", "cross_entropy"),
+    ("sigmoid", "cross_entropy"),
+    ("softmax", "squared_error"),
+    ("sigmoid", "squared_error"),
+    ("linear", "squared_error"),
+)
+
+
+def valid_pairs_text() -> str:
+    return ", ".join(f"{o} + {loss}" for o, loss in VALID_PAIRS)
+
+
+@dataclass(frozen=True)
+class OutputLoss:
+    """The output function O together with the loss: everything the output layer needs."""
+
+    output: OutputFunction
+    loss: Loss
+
+    @property
+    def has_shortcut(self) -> bool:
+        """True for softmax/sigmoid + cross-entropy, where grad_a_L = -(e(y) - y_hat)."""
+        return self.loss.name == "cross_entropy"
+
+    def per_example_loss(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N803
+        """l_n for each example, shape (N,). Cross-entropy works from a_L in log space."""
+        if self.loss.name == "squared_error":
+            diff = y_hat - Y
+            return (diff * diff).sum(axis=1)
+        if self.output.name == "softmax":
+            return -(Y * log_softmax(a_L)).sum(axis=1)
+        # binary cross-entropy; log(1 - sigmoid(a)) = log_sigmoid(-a)
+        return -(Y * log_sigmoid(a_L) + (1.0 - Y) * log_sigmoid(-a_L)).sum(axis=1)
+
+    def grad_a_L(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+        """dl_n/da_L per example, (N, k): the shortcut where it exists, else the chain rule."""
+        if self.has_shortcut:
+            return grad_a_L_shortcut(y_hat, Y)
+        return self.grad_a_L_chain_rule(a_L, y_hat, Y)
+
+    def grad_a_L_chain_rule(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+        """General path: grad_a_L = J_O(a_L)^T dl/dy_hat, for any pair."""
+        if self.loss.name == "cross_entropy" and self.output.name == "sigmoid":
+            grad_y_hat = -Y / y_hat + (1.0 - Y) / (1.0 - y_hat)
+        else:
+            grad_y_hat = self.loss.grad_y_hat(y_hat, Y)
+        return self.output.vjp(a_L, y_hat, grad_y_hat)
+
+
+def grad_a_L_shortcut(y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+    """The seed's closed form for softmax + cross-entropy: grad_a_L = -(e(y) - y_hat).
+
+    The same expression holds for sigmoid outputs with binary cross-entropy.
+    Y holds e(y) (one-hot rows) or the binary targets, shape (N, k).
+    """
+    return -(Y - y_hat)
+
+
+def get_output_loss(output: str, loss: str) -> OutputLoss:
+    """The (O, loss) pair, or a ValueError that lists the valid pairs."""
+    o = get_output(output)
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
+    if (output, loss) not in VALID_PAIRS:
+        raise ValueError(
+            f"the output function {output!r} cannot be paired with the loss {loss!r}; "
+            f"valid pairs: {valid_pairs_text()}"
+        )
+    return OutputLoss(o, LOSSES[loss])

@@ -1,0 +1,112 @@
+"""Parameter updates: Theta <- Theta - eta * grad Theta, and the optimisers beyond it.
+
+Each optimiser turns the gradients of the batch loss into an update, element-wise:
+    sgd:       Theta <- Theta - eta g
+    momentum:  u <- beta u + eta g;              Theta <- Theta - u
+    rmsprop:   v <- beta v + (1 - beta) g^2;     Theta <- Theta - eta g / (sqrt(v) + eps)
+    adam:      m <- beta1 m + (1 - beta1) g;     v <- beta2 v + (1 - beta2) g^2
+               m_hat = m / (1 - beta1^t);        v_hat = v / (1 - beta2^t)
+               Theta <- Theta - eta m_hat / (sqrt(v_hat) + eps)       (t = 1, 2, ...)
+With L2 regularisation (weight decay lambda), g for W_k is grad_W_k + lambda W_k: the
+gradient of L + (lambda / 2) sum_k ||W_k||^2. Biases are not regularised.
+State (u, m, v) lives on the network, so it is saved and restored with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ffnn_core.network import Network
+from ffnn_core.numerics import Array
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "rmsprop", "adam")
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """The update rule and its hyper-parameters; eta is the learning rate."""
+
+    name: str = "sgd"
+    eta: float = 0.1
+    beta: float = 0.9  # momentum and rmsprop
+    beta1: float = 0.9  # adam
+    beta2: float = 0.999  # adam
+    eps: float = 1e-8
+    l2: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.name!r}; allowed: {', '.join(OPTIMIZERS)}")
+        for field_name in ("eta", "beta", "beta1", "beta2", "eps", "l2"):
+            value = getattr(self, field_name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{field_name} must be a finite number >= 0, got {value}")
+        for field_name in ("beta", "beta1", "beta2"):
+            if getattr(self, field_name) >= 1:
+                raise ValueError(f"{field_name} must be below 1, got {getattr(self, field_name)}")
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one update did: the effective gradients g (with L2) and the steps taken, per layer.
+
+    delta_W[k-1] is the change added to W_k (n_k, n_{k-1}); delta_b[k-1] to b_k (n_k,).
+    """
+
+    g_W: list[Array]
+    g_b: list[Array]
+    delta_W: list[Array]
+    delta_b: list[Array]
+
+
+def _state(network: Network, key: str) -> list[Array]:
+    arrays = network.optimizer_state.get(key)
+    if arrays is None:
+        shapes = [w.shape for w in network.W] if key.endswith("W") else [v.shape for v in network.b]
+        arrays = [np.zeros(s) for s in shapes]
+        network.optimizer_state[key] = arrays
+    return arrays
+
+
+def apply_update(
+    network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer  # noqa: N803
+) -> Update:
+    """Update the network's parameters in place and count the step; returns what was done."""
+    opt = optimizer
+    g_W = [gw + opt.l2 * w for gw, w in zip(grad_W, network.W, strict=True)] if opt.l2 else grad_W
+    g_b = grad_b
+    t = network.step + 1
+    deltas: dict[str, list[Array]] = {}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for kind, grads in (("W", g_W), ("b", g_b)):
+            if opt.name == "sgd":
+                deltas[kind] = [-opt.eta * g for g in grads]
+            elif opt.name == "momentum":
+                u = _state(network, f"momentum.u_{kind}")
+                for i, g in enumerate(grads):
+                    u[i] = opt.beta * u[i] + opt.eta * g
+                deltas[kind] = [-ui for ui in u]
+            elif opt.name == "rmsprop":
+                v = _state(network, f"rmsprop.v_{kind}")
+                for i, g in enumerate(grads):
+                    v[i] = opt.beta * v[i] + (1.0 - opt.beta) * g * g
+                deltas[kind] = [-opt.eta * g / (np.sqrt(vi) + opt.eps) for g, vi in zip(grads, v, strict=True)]
+            else:  # adam
+                m = _state(network, f"adam.m_{kind}")
+                v = _state(network, f"adam.v_{kind}")
+                for i, g in enumerate(grads):
+                    m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g
+                    v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g
+                c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t
+                deltas[kind] = [
+                    -opt.eta * (mi / c1) / (np.sqrt(vi / c2) + opt.eps) for mi, vi in zip(m, v, strict=True)
+                ]
+        for w, d in zip(network.W, deltas["W"], strict=True):
+            w += d
+        for bias, d in zip(network.b, deltas["b"], strict=True):
+            bias += d
+    network.step = t
+    return Update(g_W=g_W, g_b=g_b, delta_W=deltas["W"], delta_b=deltas["b"])

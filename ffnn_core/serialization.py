@@ -1,0 +1,68 @@
+"""A network to and from a JSON-able dict, bit-exact.
+
+Floats are written as Python floats (JSON numbers); Python's float repr round-trips every
+float64 exactly, so to_dict -> json -> from_dict gives identical parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ffnn_core.network import Network, NetworkConfig, check_parameter_shapes
+
+FORMAT = "backprop-lab/network"
+VERSION = 1
+
+
+def config_to_dict(config: NetworkConfig) -> dict[str, Any]:
+    return {
+        "sizes": list(config.sizes),
+        "activations": list(config.activations),
+        "output": config.output,
+        "loss": config.loss,
+        "init": config.init,
+        "init_scale": config.init_scale,
+        "seed": config.seed,
+    }
+
+
+def network_to_dict(network: Network) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": config_to_dict(network.config),
+        "W": [w.tolist() for w in network.W],
+        "b": [v.tolist() for v in network.b],
+        "step": network.step,
+        "epoch": network.epoch,
+        "optimizer_state": {k: [x.tolist() for x in v] for k, v in network.optimizer_state.items()},
+    }
+
+
+def network_from_dict(data: dict[str, Any]) -> Network:
+    """Rebuild a network; raises ValueError with what is wrong for a malformed document."""
+    if data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise ValueError(f"not a network document: expected format {FORMAT!r} version {VERSION}")
+    try:
+        cfg = data["config"]
+        config = NetworkConfig(
+            sizes=tuple(int(n) for n in cfg["sizes"]),
+            activations=tuple(str(a) for a in cfg["activations"]),
+            output=str(cfg["output"]),
+            loss=str(cfg["loss"]),
+            init=str(cfg["init"]),
+            init_scale=float(cfg["init_scale"]),
+            seed=int(cfg["seed"]),
+        )
+        W = [np.array(w, dtype=np.float64) for w in data["W"]]
+        b = [np.array(v, dtype=np.float64) for v in data["b"]]
+        state = {str(k): [np.array(x, dtype=np.float64) for x in v] for k, v in data.get("optimizer_state", {}).items()}
+        step, epoch = int(data.get("step", 0)), int(data.get("epoch", 0))
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"malformed network document: {exc}") from None
+    check_parameter_shapes(config.sizes, W, b)
+    if any(not np.isfinite(p).all() for p in (*W, *b)):
+        raise ValueError("network parameters must be finite numbers")
+    return Network(config=config, W=W, b=b, step=step, epoch=epoch, optimizer_state=state)

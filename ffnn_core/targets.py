@@ -1,0 +1,76 @@
+"""Targets: class labels become one-hot rows e(y); regression targets stay real rows.
+
+Every loss works on target rows Y of shape (N, k), k = n_L.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ffnn_core.numerics import Array
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Y (N, k) as the loss sees it, and the class labels (N,) when there are any."""
+
+    Y: Array
+    labels: npt.NDArray[np.int64] | None
+
+
+def encode_targets(y: npt.ArrayLike, n_out: int, loss: str) -> Targets:
+    """Turn labels or target rows into ``Targets`` for a network with n_L = ``n_out``.
+
+    - labels, shape (N,), integers: one-hot e(y) rows when n_out > 1 (labels in 0..n_out-1);
+      with a single output (binary), the label itself (0 or 1) is the target.
+    - rows, shape (N, n_out): used as they are (one-hot or probabilities for
+      cross-entropy, any real numbers for squared error).
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 1:
+        if arr.dtype.kind not in "iub":
+            if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+                raise ValueError("class labels must be whole numbers")
+        labels = arr.astype(np.int64)
+        n_classes = 2 if n_out == 1 else n_out
+        bad = (labels < 0) | (labels >= n_classes)
+        if bad.any():
+            raise ValueError(
+                f"class label {int(labels[bad][0])} is out of range: labels must be 0..{n_classes - 1} "
+                f"for a network with {n_out} output(s)"
+            )
+        if n_out == 1:
+            return Targets(labels[:, None].astype(np.float64), labels)
+        Y = np.zeros((labels.shape[0], n_out))
+        Y[np.arange(labels.shape[0]), labels] = 1.0
+        return Targets(Y, labels)
+    if arr.ndim == 2:
+        if arr.shape[1] != n_out:
+            raise ValueError(f"target rows must have {n_out} column(s) (n_L), got {arr.shape[1]}")
+        Y = arr.astype(np.float64)
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("targets must be finite numbers")
+        if loss == "cross_entropy" and (np.any(Y < 0) or np.any(Y > 1)):
+            raise ValueError("cross-entropy targets must lie in [0, 1] (one-hot rows or probabilities)")
+        return Targets(Y, _labels_if_one_hot(Y))
+    raise ValueError(f"targets must be labels (N,) or rows (N, {n_out}), got an array of shape {arr.shape}")
+
+
+def _labels_if_one_hot(Y: Array) -> npt.NDArray[np.int64] | None:  # noqa: N803
+    if Y.shape[1] > 1 and np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=1) == 1):
+        return Y.argmax(axis=1).astype(np.int64)
+    return None
+
+
+def accuracy(y_hat: Array, labels: npt.NDArray[np.int64]) -> float:
+    """Share of examples whose predicted class (argmax, or y_hat >= 0.5 for one output) is right."""
+    if labels.shape[0] == 0:
+        return float("nan")
+    if y_hat.shape[1] == 1:
+        predicted = (y_hat[:, 0] >= 0.5).astype(np.int64)
+    else:
+        predicted = y_hat.argmax(axis=1)
+    return float((predicted == labels).mean())
