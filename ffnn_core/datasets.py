@@ -100,8 +100,8 @@ class Dataset:
 
 # --- synthetic generators ---------------------------------------------------
 # Each takes (rng, n, noise, n_classes) and returns X (n, d) and y: (n,) int64
-# labels or (n, 1) float64 targets. Labels are balanced (i % k) and the points
-# are shuffled later, together with the split.
+# labels or (n, 1) float64 targets. Labels are balanced (i % k), except xor's,
+# which follow the signs; the points are shuffled later, with the split.
 
 Generated = tuple[FloatArray, IntArray | FloatArray]
 _GeneratorFn = Callable[[np.random.Generator, int, float, int], Generated]
