@@ -2,7 +2,7 @@
 # Quick when nothing changed: the install is skipped while pyproject.toml's hash is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extra="${1:-}"
+extra="${EXTRA:-}"  # set by the caller: "" or "test"
 python_bin="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$python_bin" -m venv .venv

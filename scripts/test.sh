@@ -2,7 +2,7 @@
 # Install everything the tests need (Python packages into .venv; Debian's Chromium via apt
 # when it is missing and we may install it), then lint, type-check and run the whole suite.
 # Extra arguments go to pytest.
-source "$(dirname "$0")/_env.sh" test
+EXTRA=test source "$(dirname "$0")/_env.sh"
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -qq
