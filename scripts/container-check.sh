@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Build the image from ./Dockerfile and run it without a Docker daemon (podman), then check from
+# inside the running container, with its network cut off (--network none: loopback only), that
+# the page, the API and the bundled Plotly.js answer, that it runs as a non-root user, that its
+# HEALTHCHECK passes and that a network survives a restart of the container. Prints the image size.
+#
+#   bash scripts/container-check.sh            (as root, on Debian; about 2 minutes the first time)
+#
+# Where the official python:3.11-slim cannot be pulled, a stand-in with the same name is built once
+# with debootstrap (Debian bookworm + python3); the Dockerfile itself stays standard.
+# Not part of the test suite: it is slow and needs podman. Environment:
+#   CHECK_DIR  work folder for containers.conf and the stand-in's rootfs (default /tmp/backprop-container-check)
+#   IMAGE      image name (default localhost/backprop-lab)
+#   DEBIAN_MIRROR  for debootstrap (default http://deb.debian.org/debian)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHECK_DIR="${CHECK_DIR:-/tmp/backprop-container-check}"
+IMAGE="${IMAGE:-localhost/backprop-lab}"
+BASE="docker.io/library/python:3.11-slim"
+NAME="backprop-lab-check-$$"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mkdir -p "$CHECK_DIR"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# 1. Tools.
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
+    say "installing podman, runc, debootstrap"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null
+fi
+
+# 2. containers.conf: runc (crun fails on cgroups here), ulimits the container may set without
+#    CAP_SYS_RESOURCE, and the host's CA bundle (outbound HTTPS is re-signed by a proxy).
+cat >"$CHECK_DIR/containers.conf" <<'CONF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+volumes = ["/etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro"]
+
+[engine]
+runtime = "runc"
+CONF
+export CONTAINERS_CONF="$CHECK_DIR/containers.conf"
+podman --version
+
+# 3. The base image, once.
+if podman image exists "$BASE"; then
+    say "base image $BASE present"
+else
+    say "building a stand-in for $BASE with debootstrap (once)"
+    rootfs="$CHECK_DIR/rootfs"
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase --include=python3,python3-pip,python3-venv bookworm "$rootfs" "$DEBIAN_MIRROR" \
+        >"$CHECK_DIR/debootstrap.log" 2>&1 || { tail -20 "$CHECK_DIR/debootstrap.log"; exit 1; }
+    rm -f "$rootfs"/usr/lib/python3.11/EXTERNALLY-MANAGED
+    ln -sf python3 "$rootfs/usr/bin/python"
+    ln -sf pip3 "$rootfs/usr/bin/pip"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | podman import - localhost/py311 >/dev/null
+    podman tag localhost/py311 "$BASE"
+    rm -rf "$rootfs"
+fi
+
+# 4. Build (docker format keeps the HEALTHCHECK, which the OCI format drops).
+say "podman build"
+start=$(date +%s)
+podman build --format docker --pull=never --network host -t "$IMAGE" . >"$CHECK_DIR/build.log" 2>&1 \
+    || { tail -40 "$CHECK_DIR/build.log"; exit 1; }
+echo "built $IMAGE in $(( $(date +%s) - start )) s (log: $CHECK_DIR/build.log)"
+
+# 5. Run it with the network cut off: no interface but loopback.
+cleanup() { podman rm -f "$NAME" >/dev/null 2>&1 || true; podman volume rm -f "$NAME-data" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+say "podman run --network none"
+podman volume create "$NAME-data" >/dev/null
+podman run -d --name "$NAME" --network none -v "$NAME-data:/data" "$IMAGE" >/dev/null
+echo "command: $(podman inspect "$NAME" --format '{{.Config.Cmd}}')"
+echo "network mode: $(podman inspect "$NAME" --format '{{.HostConfig.NetworkMode}}')"
+echo "interfaces inside: $(podman exec "$NAME" sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' '")"
+echo "user inside: uid=$(podman exec "$NAME" id -u) ($(podman exec "$NAME" id -un))"
+
+# Every query runs inside the container (python's urllib against 127.0.0.1:8000).
+probe() {
+    podman exec -i "$NAME" python - "$@" <<'PY'
+import json, sys, time, urllib.request
+
+base = "http://127.0.0.1:8000"
+
+
+def get(path, body=None, method=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.headers.get("content-type", ""), r.read()
+
+
+cmd = sys.argv[1]
+if cmd == "wait":
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get("/api/v1/meta")
+            print("server up")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit("server did not answer within 60 s")
+            time.sleep(0.5)
+elif cmd == "pages":
+    for path in ("/", "/api/v1/meta", "/static/vendor/plotly.min.js"):
+        status, ctype, body = get(path)
+        print(f"GET {path:32s} {status} {ctype:34s} {len(body):>9,d} bytes")
+        assert status == 200, path
+    _, _, js = get("/static/vendor/plotly.min.js")
+    assert b"Plotly" in js[:100_000] or b"plotly" in js[:2000], "not Plotly.js"
+    _, _, html = get("/")
+    assert b"<html" in html.lower(), "not a page"
+elif cmd == "create":
+    body = {"sizes": [2, 4, 2], "activation": "tanh", "output": "softmax", "loss": "cross_entropy",
+            "init": "xavier_uniform", "seed": 7,
+            "dataset": {"name": "xor", "seed": 0, "n": 100, "noise": 0.1, "test_fraction": 0.25, "standardize": False}}
+    _, _, r = get("/api/v1/networks", body)
+    net = json.loads(r)
+    get(f"/api/v1/networks/{net['id']}/train", {"epochs": 3, "batch_size": 10, "optimizer": {"name": "sgd", "eta": 0.5}})
+    _, _, r = get(f"/api/v1/networks/{net['id']}")
+    print(json.dumps({"id": net["id"], "W": json.loads(r)["W"], "step": json.loads(r)["step"]}))
+elif cmd == "read":
+    _, _, r = get(f"/api/v1/networks/{sys.argv[2]}")
+    net = json.loads(r)
+    print(json.dumps({"id": net["id"], "W": net["W"], "step": net["step"]}))
+PY
+}
+
+probe wait
+say "queries from inside the container"
+probe pages
+say "HEALTHCHECK"
+podman healthcheck run "$NAME" && echo "healthy"
+
+say "persistence across a container restart (volume /data)"
+before=$(probe create)
+id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$before")
+podman restart "$NAME" >/dev/null
+probe wait
+after=$(probe read "$id")
+if [ "$before" = "$after" ]; then
+    echo "network $id: identical parameters after restart (step $(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["step"])' "$after"))"
+else
+    echo "network $id differs after restart" >&2
+    exit 1
+fi
+
+say "image size"
+podman images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E "backprop-lab|python" || true
+size=$(podman image inspect "$IMAGE" --format '{{.Size}}')
+base_size=$(podman image inspect "$BASE" --format '{{.Size}}')
+echo "image $IMAGE: $(( size / 1000000 )) MB ($(( (size - base_size) / 1000000 )) MB above the base image)"
+if [ "$size" -ge 350000000 ]; then
+    echo "image is over 350 MB" >&2
+    exit 1
+fi
+say "container check passed"

