@@ -1,5 +1,77 @@
-"""Assembles the app."""
+"""Assembles the app: settings, store, error handlers, middleware, routers, static files, page.
+
+``app`` (used by ``backprop-lab serve`` / uvicorn ``app.main:app``) reads its settings from the
+environment; tests build their own with ``create_app(Settings(...), clock=...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-app = FastAPI(title="Backprop Lab")
+from app import errors, gcmonitor
+from app.middleware import BodySizeLimit
+from app.routes import compute, datasets, meta, networks, pages, training
+from app.settings import Settings
+from app.store import Persistence, Store
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Build a feed-forward network, push examples through it layer by layer, send gradients
+back, and see every number. Notation: layer k = 1..L, a_k = b_k + W_k h_(k-1), h_k = g(a_k),
+h_0 = x, y_hat = h_L = O(a_L). Non-finite numbers are `null` and `diverged` says where they
+started. See docs/api.md."""
+
+
+async def _sweep_forever(store: Store, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        store.sweep()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    persistence: Persistence | None = None,
+) -> FastAPI:
+    settings = settings if settings is not None else Settings()
+    store = Store(
+        ttl_seconds=settings.ttl_seconds, max_networks=settings.max_networks, clock=clock, persistence=persistence
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.load()
+        sweeper = asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0)))
+        gc_callback = gcmonitor.install_pause_logger(settings.gc_log_ms) if settings.gc_log else None
+        if settings.gc_freeze:
+            gcmonitor.freeze_startup_heap()
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            if gc_callback is not None:
+                gcmonitor.remove(gc_callback)
+
+    app = FastAPI(title="Backprop Lab", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (networks.router, compute.router, training.router, datasets.router, meta.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
+    return app
+
+
+app = create_app()

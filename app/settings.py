@@ -1,0 +1,61 @@
+"""Server settings, read from environment variables prefixed ``BACKPROP_`` (e.g. ``BACKPROP_TTL_SECONDS=600``).
+
+Every limit here is enforced by the API with a 422 (or 413 for the body size) that names the limit,
+and reported to the page by ``GET /api/v1/meta``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All settings with their defaults; see docs/api.md ("Settings")."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKPROP_", frozen=True, extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address `backprop-lab serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `backprop-lab serve` listens on.")
+
+    # The network store
+    ttl_seconds: float = Field(default=3600.0, gt=0, description="A network unused for this long is deleted.")
+    max_networks: int = Field(default=1000, ge=1, description="Store cap; the least recently used network goes first.")
+
+    # Network size
+    max_layers: int = Field(default=10, ge=1, description="Largest L (number of weight layers).")
+    max_width: int = Field(default=256, ge=1, description="Largest layer width n_k (inputs and outputs included).")
+    max_parameters: int = Field(default=100_000, ge=1, description="Largest number of parameters (weights and biases).")
+
+    # Work per request
+    max_batch: int = Field(default=1000, ge=1, description="Most examples (rows of x, or dataset rows) in one request.")
+    max_epochs: int = Field(default=1000, ge=1, description="Most epochs in one training request.")
+    max_train_batch_size: int = Field(default=5000, ge=1, description="Largest minibatch size for training.")
+    max_train_seconds: float = Field(
+        default=120.0, gt=0, description="A training request stops (stopped = true) after this many seconds."
+    )
+    max_gradcheck_entries: int = Field(
+        default=2000,
+        ge=1,
+        description="Most parameter entries one gradient check may probe (use max_entries to sample).",
+    )
+    max_gradcheck_work: int = Field(
+        default=500_000_000,
+        ge=1,
+        description="Most entries * N * n_parameters (about the multiply-adds) one gradient check may cost.",
+    )
+    max_surface_resolution: int = Field(default=200, ge=2, description="Largest decision-surface resolution per axis.")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body in bytes (else 413).")
+
+    # Performance
+    inline_work_limit: int = Field(
+        default=50_000,
+        ge=0,
+        description="Forward/backward/step run on the event loop when n_parameters * N is at most this; "
+        "larger work runs in a worker thread.",
+    )
+    gc_freeze: bool = Field(
+        default=True, description="Freeze the start-up heap (gc.freeze) so full collections stay short."
+    )
+    gc_log: bool = Field(default=False, description="Log every garbage-collection pause longer than gc_log_ms.")
+    gc_log_ms: float = Field(default=10.0, ge=0, description="Threshold for gc_log, in milliseconds.")
