@@ -47,7 +47,7 @@ def relative_error(numeric: Array, analytic: Array) -> Array:
     return np.where(scale > _TINY, np.abs(numeric - analytic) / np.maximum(scale, _TINY), 0.0)
 
 
-def _batch_loss(network: Network, X: Array, targets: Targets) -> float:  # noqa: N803
+def _batch_loss(network: Network, X: Array, targets: Targets) -> float:
     trace = forward(network, X)
     pair = network.config.output_loss
     return float(pair.per_example_loss(trace.a[-1], trace.y_hat, targets.Y).mean())

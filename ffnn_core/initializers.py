@@ -8,6 +8,7 @@ the other schemes derive their spread from the layer's fan-in/fan-out.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -73,6 +74,6 @@ def init_parameters(
     except KeyError:
         raise ValueError(f"unknown init {scheme!r}; allowed: {', '.join(INITIALIZERS)}") from None
     rng = np.random.default_rng(seed)
-    W = [fill(rng, n_out, n_in, scale) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    W = [fill(rng, n_out, n_in, scale) for n_in, n_out in itertools.pairwise(sizes)]
     b = [np.zeros(n_out) for n_out in sizes[1:]]
     return W, b

@@ -32,11 +32,11 @@ class Loss:
     formula: str
 
 
-def _squared_error_grad(y_hat: Array, Y: Array) -> Array:  # noqa: N803
+def _squared_error_grad(y_hat: Array, Y: Array) -> Array:
     return 2.0 * (y_hat - Y)
 
 
-def _cross_entropy_grad(y_hat: Array, Y: Array) -> Array:  # noqa: N803
+def _cross_entropy_grad(y_hat: Array, Y: Array) -> Array:
     # Categorical form, -y / y_hat; the binary form is handled by the sigmoid pair.
     return -Y / y_hat
 
@@ -76,23 +76,25 @@ class OutputLoss:
         """True for softmax/sigmoid + cross-entropy, where grad_a_L = -(e(y) - y_hat)."""
         return self.loss.name == "cross_entropy"
 
-    def per_example_loss(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N803
+    def per_example_loss(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
         """l_n for each example, shape (N,). Cross-entropy works from a_L in log space."""
+        losses: Array
         if self.loss.name == "squared_error":
             diff = y_hat - Y
-            return (diff * diff).sum(axis=1)
-        if self.output.name == "softmax":
-            return -(Y * log_softmax(a_L)).sum(axis=1)
-        # binary cross-entropy; log(1 - sigmoid(a)) = log_sigmoid(-a)
-        return -(Y * log_sigmoid(a_L) + (1.0 - Y) * log_sigmoid(-a_L)).sum(axis=1)
+            losses = (diff * diff).sum(axis=1)
+        elif self.output.name == "softmax":
+            losses = -(Y * log_softmax(a_L)).sum(axis=1)
+        else:  # binary cross-entropy; log(1 - sigmoid(a)) = log_sigmoid(-a)
+            losses = -(Y * log_sigmoid(a_L) + (1.0 - Y) * log_sigmoid(-a_L)).sum(axis=1)
+        return losses
 
-    def grad_a_L(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+    def grad_a_L(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
         """dl_n/da_L per example, (N, k): the shortcut where it exists, else the chain rule."""
         if self.has_shortcut:
             return grad_a_L_shortcut(y_hat, Y)
         return self.grad_a_L_chain_rule(a_L, y_hat, Y)
 
-    def grad_a_L_chain_rule(self, a_L: Array, y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+    def grad_a_L_chain_rule(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
         """General path: grad_a_L = J_O(a_L)^T dl/dy_hat, for any pair."""
         if self.loss.name == "cross_entropy" and self.output.name == "sigmoid":
             grad_y_hat = -Y / y_hat + (1.0 - Y) / (1.0 - y_hat)
@@ -101,7 +103,7 @@ class OutputLoss:
         return self.output.vjp(a_L, y_hat, grad_y_hat)
 
 
-def grad_a_L_shortcut(y_hat: Array, Y: Array) -> Array:  # noqa: N802, N803
+def grad_a_L_shortcut(y_hat: Array, Y: Array) -> Array:
     """The seed's closed form for softmax + cross-entropy: grad_a_L = -(e(y) - y_hat).
 
     The same expression holds for sigmoid outputs with binary cross-entropy.

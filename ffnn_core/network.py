@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ffnn_core.activations import ACTIVATIONS, Activation
 from ffnn_core.initializers import INITIALIZERS, init_parameters
@@ -69,14 +70,15 @@ class NetworkConfig:
         return cls(sizes=sizes, activations=acts, **kwargs)  # type: ignore[arg-type]
 
     @property
-    def L(self) -> int:  # noqa: N802 - the seed's name for the depth
+    def L(self) -> int:
         return len(self.sizes) - 1
 
-    @property
+    # Looked up once per config (it is frozen): forward and backward use them on every call.
+    @cached_property
     def output_loss(self) -> OutputLoss:
         return get_output_loss(self.output, self.loss)
 
-    @property
+    @cached_property
     def hidden_activations(self) -> tuple[Activation, ...]:
         return tuple(ACTIVATIONS[name] for name in self.activations)
 
@@ -125,14 +127,14 @@ class Network:
             optimizer_state={k: [x.copy() for x in v] for k, v in self.optimizer_state.items()},
         )
 
-    def set_parameters(self, W: list[Array], b: list[Array]) -> None:  # noqa: N803
+    def set_parameters(self, W: list[Array], b: list[Array]) -> None:
         """Replace all parameters after checking every shape; nothing changes on error."""
         check_parameter_shapes(self.config.sizes, W, b)
         self.W = [w.astype("float64", copy=True) for w in W]
         self.b = [v.astype("float64", copy=True) for v in b]
 
 
-def check_parameter_shapes(sizes: tuple[int, ...], W: list[Array], b: list[Array]) -> None:  # noqa: N803
+def check_parameter_shapes(sizes: tuple[int, ...], W: list[Array], b: list[Array]) -> None:
     """Raise ValueError naming the first parameter whose shape does not fit ``sizes``."""
     L = len(sizes) - 1
     if len(W) != L or len(b) != L:

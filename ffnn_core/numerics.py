@@ -25,15 +25,16 @@ def log_sigmoid(a: Array) -> Array:
 def softmax(a: Array) -> Array:
     """Row-wise softmax of a (N, k) array; subtracting the row max keeps exp finite."""
     shifted = a - a.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
+    e: Array = np.exp(shifted)
     e /= e.sum(axis=1, keepdims=True)
     return e
 
 
 def log_softmax(a: Array) -> Array:
     """Row-wise log(softmax(a)) of a (N, k) array, computed without exp overflow."""
-    shifted = a - a.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted: Array = a - a.max(axis=1, keepdims=True)
+    log_sum: Array = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return shifted - log_sum
 
 
 def all_finite(x: Array) -> bool:

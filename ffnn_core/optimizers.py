@@ -72,41 +72,47 @@ def _state(network: Network, key: str) -> list[Array]:
 
 
 def apply_update(
-    network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer  # noqa: N803
+    network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer
 ) -> Update:
     """Update the network's parameters in place and count the step; returns what was done."""
+    with np.errstate(all="ignore"):  # a diverging update is reported by the caller, not warned about
+        return _apply_update(network, grad_W, grad_b, optimizer)
+
+
+def _apply_update(
+    network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer
+) -> Update:
     opt = optimizer
     g_W = [gw + opt.l2 * w for gw, w in zip(grad_W, network.W, strict=True)] if opt.l2 else grad_W
     g_b = grad_b
     t = network.step + 1
     deltas: dict[str, list[Array]] = {}
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for kind, grads in (("W", g_W), ("b", g_b)):
-            if opt.name == "sgd":
-                deltas[kind] = [-opt.eta * g for g in grads]
-            elif opt.name == "momentum":
-                u = _state(network, f"momentum.u_{kind}")
-                for i, g in enumerate(grads):
-                    u[i] = opt.beta * u[i] + opt.eta * g
-                deltas[kind] = [-ui for ui in u]
-            elif opt.name == "rmsprop":
-                v = _state(network, f"rmsprop.v_{kind}")
-                for i, g in enumerate(grads):
-                    v[i] = opt.beta * v[i] + (1.0 - opt.beta) * g * g
-                deltas[kind] = [-opt.eta * g / (np.sqrt(vi) + opt.eps) for g, vi in zip(grads, v, strict=True)]
-            else:  # adam
-                m = _state(network, f"adam.m_{kind}")
-                v = _state(network, f"adam.v_{kind}")
-                for i, g in enumerate(grads):
-                    m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g
-                    v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g
-                c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t
-                deltas[kind] = [
-                    -opt.eta * (mi / c1) / (np.sqrt(vi / c2) + opt.eps) for mi, vi in zip(m, v, strict=True)
-                ]
-        for w, d in zip(network.W, deltas["W"], strict=True):
-            w += d
-        for bias, d in zip(network.b, deltas["b"], strict=True):
-            bias += d
+    for kind, grads in (("W", g_W), ("b", g_b)):
+        if opt.name == "sgd":
+            deltas[kind] = [-opt.eta * g for g in grads]
+        elif opt.name == "momentum":
+            u = _state(network, f"momentum.u_{kind}")
+            for i, g in enumerate(grads):
+                u[i] = opt.beta * u[i] + opt.eta * g
+            deltas[kind] = [-ui for ui in u]
+        elif opt.name == "rmsprop":
+            v = _state(network, f"rmsprop.v_{kind}")
+            for i, g in enumerate(grads):
+                v[i] = opt.beta * v[i] + (1.0 - opt.beta) * g * g
+            deltas[kind] = [-opt.eta * g / (np.sqrt(vi) + opt.eps) for g, vi in zip(grads, v, strict=True)]
+        else:  # adam
+            m = _state(network, f"adam.m_{kind}")
+            v = _state(network, f"adam.v_{kind}")
+            for i, g in enumerate(grads):
+                m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g
+                v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g
+            c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t
+            deltas[kind] = [
+                -opt.eta * (mi / c1) / (np.sqrt(vi / c2) + opt.eps) for mi, vi in zip(m, v, strict=True)
+            ]
+    for w, d in zip(network.W, deltas["W"], strict=True):
+        w += d
+    for bias, d in zip(network.b, deltas["b"], strict=True):
+        bias += d
     network.step = t
     return Update(g_W=g_W, g_b=g_b, delta_W=deltas["W"], delta_b=deltas["b"])

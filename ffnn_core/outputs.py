@@ -21,7 +21,7 @@ class OutputFunction:
     """An output function O and the vector-Jacobian product through it."""
 
     name: str
-    O: Callable[[Array], Array]  # noqa: N815 - the seed's name
+    O: Callable[[Array], Array]  # noqa: E741 - the seed's name
     vjp: Callable[[Array, Array, Array], Array]  # (a_L, y_hat, grad_y_hat) -> grad_a_L
     formula: str
 
@@ -41,7 +41,7 @@ def _sigmoid_vjp(a: Array, y_hat: Array, grad_y_hat: Array) -> Array:
 def _softmax_vjp(a: Array, y_hat: Array, grad_y_hat: Array) -> Array:
     # J = diag(y_hat) - y_hat y_hat^T (symmetric), so
     # J^T g = y_hat * (g - <g, y_hat>) row by row.
-    inner = (grad_y_hat * y_hat).sum(axis=1, keepdims=True)
+    inner: Array = (grad_y_hat * y_hat).sum(axis=1, keepdims=True)
     return y_hat * (grad_y_hat - inner)
 
 

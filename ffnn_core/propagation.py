@@ -74,20 +74,9 @@ def as_batch(x: npt.ArrayLike, n_0: int) -> Array:
 
 def forward(network: Network, x: npt.ArrayLike) -> ForwardTrace:
     """Forward pass for one example or a batch; see the module docstring."""
-    cfg = network.config
-    h_prev = as_batch(x, cfg.sizes[0])
-    a: list[Array] = []
-    h: list[Array] = [h_prev]
-    gs = cfg.hidden_activations
-    L = cfg.L
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for k in range(1, L + 1):
-            a_k = h_prev @ network.W[k - 1].T + network.b[k - 1]
-            h_k = gs[k - 1].g(a_k) if k < L else cfg.output_loss.output.O(a_k)
-            a.append(a_k)
-            h.append(h_k)
-            h_prev = h_k
-    return ForwardTrace(a=a, h=h)
+    X = as_batch(x, network.config.sizes[0])
+    with np.errstate(all="ignore"):  # non-finite values are reported (``divergence``), not warned about
+        return _forward(network, X)
 
 
 def backward(
@@ -104,33 +93,75 @@ def backward(
     hidden layer k is left out, so the gradient check can be watched failing.
     """
     cfg = network.config
-    fwd = trace if trace is not None else forward(network, x)
-    N = fwd.h[0].shape[0]
+    X = trace.h[0] if trace is not None else as_batch(x, cfg.sizes[0])
     targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss)
+    with np.errstate(all="ignore"):
+        return _backward(network, X, targets, trace, drop_g_prime_layer)
+
+
+_UNSET: Array = np.empty(0)
+
+# The two passes themselves. Callers set the floating-point error state once around them
+# (``forward``, ``backward`` and ``training.train_step``), which keeps small steps cheap.
+
+
+def _forward(network: Network, X: Array) -> ForwardTrace:
+    cfg = network.config
+    gs = cfg.hidden_activations
+    O = cfg.output_loss.output.O  # noqa: E741 - the seed's name
+    L = cfg.L
+    h_prev = X
+    a: list[Array] = []
+    h: list[Array] = [X]
+    for k in range(1, L + 1):
+        a_k = h_prev @ network.W[k - 1].T
+        a_k += network.b[k - 1]
+        h_k = gs[k - 1].g(a_k) if k < L else O(a_k)
+        a.append(a_k)
+        h.append(h_k)
+        h_prev = h_k
+    return ForwardTrace(a=a, h=h)
+
+
+def _backward(
+    network: Network,
+    X: Array,
+    targets: Targets,
+    trace: ForwardTrace | None,
+    drop_g_prime_layer: int | None,
+) -> BackwardTrace:
+    cfg = network.config
+    fwd = trace if trace is not None else _forward(network, X)
+    N = fwd.h[0].shape[0]
     if targets.Y.shape[0] != N:
         raise ValueError(f"got {N} example(s) but {targets.Y.shape[0]} target(s)")
+    if N == 0:
+        raise ValueError("backward needs at least one example")
     pair = cfg.output_loss
     gs = cfg.hidden_activations
     L = cfg.L
-    grad_a: list[Array] = [np.empty(0)] * L
-    grad_h: list[Array] = [np.empty(0)] * L
-    grad_W: list[Array] = [np.empty(0)] * L
-    grad_b: list[Array] = [np.empty(0)] * L
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        losses = pair.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)
-        grad_a_k = pair.grad_a_L(fwd.a[-1], fwd.y_hat, targets.Y)
-        inv_N = 1.0 / N
-        for k in range(L, 0, -1):
-            grad_a[k - 1] = grad_a_k
-            grad_W[k - 1] = (grad_a_k.T @ fwd.h[k - 1]) * inv_N
-            grad_b[k - 1] = grad_a_k.sum(axis=0) * inv_N
-            grad_h_prev = grad_a_k @ network.W[k - 1]
-            grad_h[k - 1] = grad_h_prev
-            if k > 1:
-                if drop_g_prime_layer == k - 1:
-                    grad_a_k = grad_h_prev
-                else:
-                    grad_a_k = grad_h_prev * gs[k - 2].g_prime(fwd.a[k - 2])
+    grad_a: list[Array] = [_UNSET] * L  # every entry is set below, from layer L down to 1
+    grad_h: list[Array] = [_UNSET] * L
+    grad_W: list[Array] = [_UNSET] * L
+    grad_b: list[Array] = [_UNSET] * L
+    losses = pair.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)
+    grad_a_k = pair.grad_a_L(fwd.a[-1], fwd.y_hat, targets.Y)
+    inv_N = 1.0 / N
+    for k in range(L, 0, -1):
+        grad_a[k - 1] = grad_a_k
+        grad_W_k = grad_a_k.T @ fwd.h[k - 1]
+        grad_W_k *= inv_N
+        grad_W[k - 1] = grad_W_k
+        grad_b[k - 1] = grad_a_k.sum(axis=0) * inv_N
+        grad_h_prev = grad_a_k @ network.W[k - 1]
+        grad_h[k - 1] = grad_h_prev
+        if k > 1:
+            if drop_g_prime_layer == k - 1:
+                grad_a_k = grad_h_prev
+            else:
+                # grad_a_{k-1} = grad_h_{k-1} (.) g'(a_{k-1}), multiplied into the fresh g' array
+                grad_a_k = gs[k - 2].g_prime_given(fwd.a[k - 2], fwd.h[k - 1])
+                grad_a_k *= grad_h_prev
     return BackwardTrace(
         forward=fwd,
         targets=targets,
@@ -139,5 +170,5 @@ def backward(
         grad_W=grad_W,
         grad_b=grad_b,
         losses=losses,
-        loss=float(losses.mean()),
+        loss=float(losses.sum()) / N,  # the mean, without np.mean's per-call overhead
     )

@@ -31,9 +31,10 @@ def encode_targets(y: npt.ArrayLike, n_out: int, loss: str) -> Targets:
     """
     arr = np.asarray(y)
     if arr.ndim == 1:
-        if arr.dtype.kind not in "iub":
-            if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-                raise ValueError("class labels must be whole numbers")
+        if arr.dtype.kind not in "iub" and (
+            arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))
+        ):
+            raise ValueError("class labels must be whole numbers")
         labels = arr.astype(np.int64)
         n_classes = 2 if n_out == 1 else n_out
         bad = (labels < 0) | (labels >= n_classes)
@@ -59,9 +60,10 @@ def encode_targets(y: npt.ArrayLike, n_out: int, loss: str) -> Targets:
     raise ValueError(f"targets must be labels (N,) or rows (N, {n_out}), got an array of shape {arr.shape}")
 
 
-def _labels_if_one_hot(Y: Array) -> npt.NDArray[np.int64] | None:  # noqa: N803
+def _labels_if_one_hot(Y: Array) -> npt.NDArray[np.int64] | None:
     if Y.shape[1] > 1 and np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=1) == 1):
-        return Y.argmax(axis=1).astype(np.int64)
+        labels: npt.NDArray[np.int64] = Y.argmax(axis=1).astype(np.int64)
+        return labels
     return None
 
 
@@ -69,8 +71,5 @@ def accuracy(y_hat: Array, labels: npt.NDArray[np.int64]) -> float:
     """Share of examples whose predicted class (argmax, or y_hat >= 0.5 for one output) is right."""
     if labels.shape[0] == 0:
         return float("nan")
-    if y_hat.shape[1] == 1:
-        predicted = (y_hat[:, 0] >= 0.5).astype(np.int64)
-    else:
-        predicted = y_hat.argmax(axis=1)
+    predicted = (y_hat[:, 0] >= 0.5).astype(np.int64) if y_hat.shape[1] == 1 else y_hat.argmax(axis=1)
     return float((predicted == labels).mean())

@@ -15,8 +15,8 @@ import numpy.typing as npt
 
 from ffnn_core.divergence import Divergence, first_non_finite_backward, first_non_finite_parameters
 from ffnn_core.network import Network
-from ffnn_core.optimizers import Optimizer, apply_update
-from ffnn_core.propagation import BackwardTrace, backward, forward
+from ffnn_core.optimizers import Optimizer, _apply_update
+from ffnn_core.propagation import BackwardTrace, _backward, as_batch, forward
 from ffnn_core.targets import Targets, accuracy, encode_targets
 
 
@@ -50,7 +50,7 @@ class TrainResult:
     stopped: bool = False
 
 
-def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation:  # noqa: N803
+def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation:
     """Loss and accuracy of the network on (X, targets), one forward pass."""
     trace = forward(network, X)
     with np.errstate(all="ignore"):
@@ -62,23 +62,27 @@ def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation
 
 
 def train_step(
-    network: Network, X: npt.ArrayLike, y: npt.ArrayLike | Targets, optimizer: Optimizer  # noqa: N803
+    network: Network, X: npt.ArrayLike, y: npt.ArrayLike | Targets, optimizer: Optimizer
 ) -> BackwardTrace:
     """Forward, backward, then one update of every parameter. Returns the backward trace."""
-    trace = backward(network, X, y)
-    apply_update(network, trace.grad_W, trace.grad_b, optimizer)
+    cfg = network.config
+    X_batch = as_batch(X, cfg.sizes[0])
+    targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss)
+    with np.errstate(all="ignore"):  # divergence is reported by ``train``, not warned about
+        trace = _backward(network, X_batch, targets, None, None)
+        _apply_update(network, trace.grad_W, trace.grad_b, optimizer)
     return trace
 
 
 def train(
     network: Network,
-    X: npt.ArrayLike,  # noqa: N803
+    X: npt.ArrayLike,
     y: npt.ArrayLike,
     *,
     epochs: int,
     batch_size: int,
     optimizer: Optimizer,
-    X_test: npt.ArrayLike | None = None,  # noqa: N803
+    X_test: npt.ArrayLike | None = None,
     y_test: npt.ArrayLike | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -94,7 +98,7 @@ def train(
     N = X_train.shape[0]
     if N == 0:
         raise ValueError("there are no training examples")
-    if not 1 <= batch_size:
+    if not batch_size >= 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     batch_size = min(batch_size, N)
     test_targets = None
