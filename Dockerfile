@@ -14,12 +14,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, read from pyproject.toml: this layer is rebuilt only when it changes,
-# not on every change to the code.
+# not on every change to the code. The packages' own test suites are dropped, and everything
+# is byte-compiled except plotly's Python modules (only the plotly.min.js it bundles is used):
+# about 40 MB less.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+    && pip install --no-cache-dir --no-compile -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt \
+    && site_packages="$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+    && find "$site_packages" -depth -type d -name tests -exec rm -rf {} + \
+    && python -m compileall -q -j 0 -x '/plotly/' "$site_packages"
 
 # Then the code. The install is editable so that the top-level templates/ and static/ stay
 # next to the app package, where the app looks for them; it adds the `backprop-lab` command.
