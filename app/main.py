@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import errors, gcmonitor
 from app.middleware import BodySizeLimit
-from app.routes import compute, datasets, meta, networks, pages, training
+from app.routes import compute, datasets, lessons, meta, networks, pages, training
 from app.settings import Settings
 from app.store import Persistence, Store
 
@@ -69,6 +69,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (networks.router, compute.router, training.router, datasets.router, meta.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(lessons.router, prefix=API_PREFIX)
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     return app
