@@ -1,0 +1,86 @@
+// Every HTTP call the page makes, in one place. Each function returns the parsed JSON
+// or throws an ApiError whose message is the server's `detail`, in words.
+
+const BASE = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+function describe(detail) {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    // FastAPI's default validation list: [{loc, msg}, ...]
+    return detail.map((d) => (d && d.msg ? `${(d.loc || []).slice(1).join(".")}: ${d.msg}` : String(d))).join("; ");
+  }
+  return detail == null ? "" : JSON.stringify(detail);
+}
+
+async function request(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path, init);
+  } catch (err) {
+    throw new ApiError(`Cannot reach the server (${err.message}). Is it still running?`, 0);
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const message = data && data.detail !== undefined ? describe(data.detail) : text || response.statusText;
+    throw new ApiError(message || `The server answered ${response.status}`, response.status);
+  }
+  return data;
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Body for the computation routes: one dataset row, or a typed input with its label/target. */
+export function exampleBody(example) {
+  if (example.kind === "row") return { rows: [example.row], split: example.split };
+  return { x: example.x, y: example.y };
+}
+
+export const api = {
+  meta: () => request("GET", "/meta"),
+  datasets: () => request("GET", "/datasets"),
+  dataset: (spec) =>
+    request(
+      "GET",
+      `/datasets/${encodeURIComponent(spec.name)}` +
+        query({ seed: spec.seed, n: spec.n, noise: spec.noise, test_fraction: spec.test_fraction, standardize: spec.standardize }),
+    ),
+  createNetwork: (body) => request("POST", "/networks", body),
+  getNetwork: (id) => request("GET", `/networks/${id}`),
+  deleteNetwork: (id) => request("DELETE", `/networks/${id}`),
+  putParameters: (id, W, b) => request("PUT", `/networks/${id}/parameters`, { W, b }),
+  patchParameter: (id, edit) => request("PATCH", `/networks/${id}/parameters`, edit),
+  reset: (id) => request("POST", `/networks/${id}/reset`),
+  exportNetwork: (id) => request("GET", `/networks/${id}/export`),
+  importNetwork: (doc) => request("POST", "/networks/import", doc),
+  forward: (id, example) => request("POST", `/networks/${id}/forward`, exampleBody(example)),
+  backward: (id, example) => request("POST", `/networks/${id}/backward`, exampleBody(example)),
+  step: (id, example, optimizer) => request("POST", `/networks/${id}/step`, { ...exampleBody(example), optimizer }),
+  train: (id, body) => request("POST", `/networks/${id}/train`, body),
+  stopTraining: (id) => request("POST", `/networks/${id}/train/stop`),
+  surface: (id, resolution) => request("GET", `/networks/${id}/surface${query({ resolution })}`),
+};

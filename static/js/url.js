@@ -1,0 +1,119 @@
+// The configuration, seed and training settings live in the URL query, so a link rebuilds
+// exactly the same network (same seed -> same first weights) on the same data.
+
+export const DEFAULT_CONFIG = {
+  dataset: "xor", // "" = no dataset: sizes typed freely
+  n: null, // number of points (null = the dataset's default)
+  noise: null,
+  dataSeed: 0,
+  sizes: [2, 3, 3, 2],
+  activations: ["tanh", "tanh"],
+  output: "softmax",
+  loss: "cross_entropy",
+  init: "xavier_uniform",
+  initScale: 1,
+  seed: 0,
+};
+
+export const DEFAULT_TRAINING = { eta: 0.1, batchSize: 16, optimizer: "sgd" };
+
+function int(v, fallback) {
+  const n = Number(v);
+  return v !== null && v !== "" && Number.isInteger(n) ? n : fallback;
+}
+
+function num(v, fallback) {
+  const n = Number(v);
+  return v !== null && v !== "" && Number.isFinite(n) ? n : fallback;
+}
+
+/** Read config, training settings and the traced example from a query string. */
+export function fromQuery(search) {
+  const q = new URLSearchParams(search);
+  const config = { ...DEFAULT_CONFIG };
+  if (q.has("ds")) config.dataset = q.get("ds");
+  config.n = q.has("n") ? int(q.get("n"), null) : null;
+  config.noise = q.has("noise") ? num(q.get("noise"), null) : null;
+  config.dataSeed = int(q.get("dseed"), DEFAULT_CONFIG.dataSeed);
+  if (q.has("sizes")) {
+    const sizes = q.get("sizes").split(/[,\s]+/).filter(Boolean).map(Number);
+    if (sizes.length >= 2 && sizes.every((s) => Number.isInteger(s) && s >= 1)) config.sizes = sizes;
+  }
+  const hidden = config.sizes.length - 2;
+  const acts = q.has("act") ? q.get("act").split(",").filter(Boolean) : [];
+  config.activations = Array.from({ length: hidden }, (_, i) => acts[i] || acts[acts.length - 1] || "tanh");
+  for (const [key, field] of [["out", "output"], ["loss", "loss"], ["init", "init"]]) if (q.has(key)) config[field] = q.get(key);
+  config.initScale = num(q.get("scale"), DEFAULT_CONFIG.initScale);
+  config.seed = int(q.get("seed"), DEFAULT_CONFIG.seed);
+  const training = {
+    eta: num(q.get("eta"), DEFAULT_TRAINING.eta),
+    batchSize: int(q.get("bs"), DEFAULT_TRAINING.batchSize),
+    optimizer: q.get("opt") || DEFAULT_TRAINING.optimizer,
+  };
+  let example = null;
+  const ex = q.get("ex");
+  if (ex && /^(train|test):\d+$/.test(ex)) {
+    const [split, row] = ex.split(":");
+    example = { kind: "row", split, row: Number(row), x: null, y: null };
+  }
+  return { config, training, example };
+}
+
+export function toQuery(config, training, example) {
+  const q = new URLSearchParams();
+  q.set("ds", config.dataset || "");
+  if (config.dataset) {
+    if (config.n !== null) q.set("n", String(config.n));
+    if (config.noise !== null) q.set("noise", String(config.noise));
+    q.set("dseed", String(config.dataSeed));
+  }
+  q.set("sizes", config.sizes.join(","));
+  if (config.activations.length) q.set("act", config.activations.join(","));
+  q.set("out", config.output);
+  q.set("loss", config.loss);
+  q.set("init", config.init);
+  q.set("scale", String(config.initScale));
+  q.set("seed", String(config.seed));
+  q.set("eta", String(training.eta));
+  q.set("bs", String(training.batchSize));
+  q.set("opt", training.optimizer);
+  if (example && example.kind === "row") q.set("ex", `${example.split}:${example.row}`);
+  return `?${q.toString()}`;
+}
+
+/** The POST /networks body for a config. */
+export function networkBody(config) {
+  return {
+    sizes: config.sizes,
+    activation: config.activations.length ? config.activations : "tanh",
+    output: config.output,
+    loss: config.loss,
+    init: config.init,
+    init_scale: config.initScale,
+    seed: config.seed,
+    dataset: config.dataset ? datasetSpec(config) : null,
+  };
+}
+
+export function datasetSpec(config) {
+  return { name: config.dataset, seed: config.dataSeed, n: config.n, noise: config.noise, test_fraction: 0.25, standardize: false };
+}
+
+/** Config from an API Network (after an import), keeping the builder's dataset fields in step. */
+export function configFromNetwork(network) {
+  const c = network.config;
+  const ds = network.dataset;
+  return {
+    dataset: ds ? ds.name : "",
+    n: ds ? ds.n ?? null : null,
+    noise: ds ? ds.noise ?? null : null,
+    dataSeed: ds ? ds.seed ?? 0 : 0,
+    sizes: [...c.sizes],
+    activations: [...c.activations],
+    output: c.output,
+    loss: c.loss,
+    init: c.init,
+    initScale: c.init_scale,
+    seed: c.seed,
+  };
+}

@@ -1,0 +1,295 @@
+// The equation panel: for the current stage, the notes' equation with the actual numbers
+// plugged in (vectors and matrices with their shapes), as native MathML.
+
+import { el } from "../format.js";
+import { column, fn, grad, math, matrix, mi, mn, mo, msub, num, row, rowVector, shaped, space, sym, transpose, mtext } from "../mathml.js";
+import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
+
+// g'(a) for the hidden activations, as the notes write them.
+const G_PRIME = {
+  sigmoid: "g(a)(1 \u2212 g(a))",
+  tanh: "1 \u2212 g(a)\u00B2",
+  linear: "1",
+  relu: "1 if a > 0, else 0",
+  leaky_relu: "1 if a > 0, else 0.01",
+};
+
+const eq = (caption, ...maths) => el("div", { class: "eq" }, el("p", { class: "eq-caption", html: caption }), ...maths.map((x) => el("div", { class: "eq-block" }, x)));
+const eqs = (...parts) => row(...parts.flatMap((p, i) => (i ? [mo("="), p] : [p])));
+const vec = (values, label, testid) => column(values.length, (i) => num(values[i], testid ? `${testid}-${i}` : null, `${label}[${i}]`));
+
+function algorithm(stage, L) {
+  const k = litLayer(stage, L);
+  const lines = [
+    ["fwd", "for k = 1 \u2026 L: &nbsp;a<sub>k</sub> = b<sub>k</sub> + W<sub>k</sub> h<sub>k\u22121</sub>; &nbsp;h<sub>k</sub> = g(a<sub>k</sub>) &nbsp;(h<sub>L</sub> = \u0177 = O(a<sub>L</sub>))", isForward(stage, L)],
+    ["out", "\u2207<sub>a<sub>L</sub></sub>\u2112 = \u2212(e(y) \u2212 \u0177)", isBackward(stage, L) && k === L],
+    ["params", "for k = L \u2026 1: &nbsp;\u2207<sub>W<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112 h<sub>k\u22121</sub><sup>T</sup>; &nbsp;\u2207<sub>b<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112", isBackward(stage, L)],
+    ["below", "&nbsp;&nbsp;\u2207<sub>h<sub>k\u22121</sub></sub>\u2112 = W<sub>k</sub><sup>T</sup> \u2207<sub>a<sub>k</sub></sub>\u2112; &nbsp;\u2207<sub>a<sub>k\u22121</sub></sub>\u2112 = \u2207<sub>h<sub>k\u22121</sub></sub>\u2112 \u2299 g\u2032(a<sub>k\u22121</sub>)", isBackward(stage, L)],
+    ["update", "\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398", isUpdate(stage, L)],
+  ];
+  return el("ol", { class: "algo", "aria-label": "The algorithm from the notes; the current line is highlighted" },
+    lines.map(([id, html, now]) => el("li", { class: now ? "now" : null, "data-testid": `algo-${id}`, html })));
+}
+
+function forwardStep(k, d) {
+  const { trace, config } = d;
+  const L = config.sizes.length - 1;
+  const nk = config.sizes[k];
+  const np = config.sizes[k - 1];
+  const W = d.W[k - 1];
+  const b = d.b[k - 1];
+  const a = trace.a[k - 1][0];
+  const hPrev = trace.h[k - 1][0];
+  const h = trace.h[k][0];
+  const out = [];
+  out.push(
+    eq(
+      `Pre-activation of layer ${k}: a<sub>${k}</sub> = b<sub>${k}</sub> + W<sub>${k}</sub> h<sub>${k - 1}</sub>${k === 1 ? " &nbsp;(h<sub>0</sub> = x)" : ""}`,
+      math(
+        `a_${k} = b_${k} + W_${k} h_${k - 1}`,
+        eqs(
+          sym("a", k),
+          row(sym("b", k), mo("+"), sym("W", k), sym("h", k - 1)),
+        ),
+      ),
+      math(
+        `a_${k} with numbers`,
+        eqs(
+          shaped(vec(a, `a_${k}`, `eq-a-${k}`), nk, 1),
+          row(
+            shaped(vec(b, `b_${k}`), nk, 1),
+            mo("+"),
+            shaped(matrix(nk, np, (i, j) => num(W[i][j], null, `W_${k}[${i},${j}]`)), nk, np),
+            shaped(vec(hPrev, `h_${k - 1}`), np, 1),
+          ),
+        ),
+      ),
+    ),
+  );
+  if (k < L) {
+    const g = config.activations[k - 1];
+    out.push(
+      eq(
+        `Activation: h<sub>${k}</sub> = g(a<sub>${k}</sub>), element by element, with g = ${g}`,
+        math(`h_${k} = ${g}(a_${k})`, eqs(shaped(vec(h, `h_${k}`, `eq-h-${k}`), nk, 1), row(fn(g), mo("("), vec(a, `a_${k}`), mo(")")))),
+      ),
+    );
+  } else {
+    const O = config.output;
+    out.push(
+      eq(
+        `Output: \u0177 = h<sub>${L}</sub> = O(a<sub>${L}</sub>) with O = ${O}`,
+        math(`y_hat = ${O}(a_${L})`, eqs(sym("y_hat"), shaped(vec(h, `h_${L}`, `eq-h-${L}`), nk, 1), row(fn(O), mo("("), vec(a, `a_${L}`), mo(")")))),
+      ),
+    );
+    out.push(lossEquation(d));
+  }
+  return out;
+}
+
+function lossEquation(d) {
+  const { trace, config } = d;
+  const y = trace.y[0];
+  const yHat = trace.h[trace.h.length - 1][0];
+  const loss = trace.losses ? trace.losses[0] : trace.loss;
+  const lossNode = num(loss, "eq-loss", "loss");
+  if (config.loss === "cross_entropy" && config.output === "softmax") {
+    const l = y.indexOf(Math.max(...y));
+    return eq(
+      `Loss for this example (cross-entropy, true class l = ${l}): \u2112(\u03B8) = \u2212log \u0177<sub>l</sub>`,
+      math("loss", eqs(mi("\u2112"), row(mo("\u2212"), fn("log"), msub(sym("y_hat"), mn(String(l))), space(), mo("="), mo("\u2212"), fn("log"), num(yHat[l], null, `y_hat[${l}]`)), lossNode)),
+    );
+  }
+  if (config.loss === "cross_entropy") {
+    return eq(
+      "Loss (binary cross-entropy per output): \u2112 = \u2212\u2211<sub>j</sub> [y<sub>j</sub> log \u0177<sub>j</sub> + (1 \u2212 y<sub>j</sub>) log(1 \u2212 \u0177<sub>j</sub>)]",
+      math("loss", eqs(mi("\u2112"), row(mo("\u2212"), mo("\u2211"), mtext("over "), vec(y, "y"), mtext(" and "), vec(yHat, "y_hat")), lossNode)),
+    );
+  }
+  return eq(
+    "Loss (squared error): \u2112(\u03B8) = \u2211<sub>j</sub> (\u0177<sub>j</sub> \u2212 y<sub>j</sub>)\u00B2",
+    math("loss", eqs(mi("\u2112"), row(mo("\u2211"), m2(row(vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y")))), lossNode)),
+  );
+}
+
+function m2(inner) {
+  return row(mo("("), inner, mo(")"), mn("2"));
+}
+
+function outputGradient(d) {
+  const { trace, config } = d;
+  const L = config.sizes.length - 1;
+  const nL = config.sizes[L];
+  const y = trace.y[0];
+  const yHat = trace.h[L][0];
+  const gaL = shaped(vec(trace.grad_a[L - 1][0], `grad_a_${L}`, `eq-grad_a-${L}`), nL, 1);
+  const lhs = grad(sym("a", L));
+  if (config.loss === "cross_entropy") {
+    return eq(
+      `Gradient at the output (${config.output} + cross-entropy): \u2207<sub>a<sub>${L}</sub></sub>\u2112 = \u2212(e(y) \u2212 \u0177)`,
+      math(`grad_a_${L}`, eqs(lhs, row(mo("\u2212"), mo("("), vec(y, "e(y)"), mo("\u2212"), vec(yHat, "y_hat"), mo(")")), gaL)),
+    );
+  }
+  if (config.output === "linear") {
+    return eq(
+      "Gradient at the output (linear + squared error): \u2207<sub>a<sub>L</sub></sub>\u2112 = 2(\u0177 \u2212 y)",
+      math(`grad_a_${L}`, eqs(lhs, row(mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")")), gaL)),
+    );
+  }
+  if (config.output === "sigmoid") {
+    return eq(
+      "Gradient at the output, general form: \u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112 = 2(\u0177 \u2212 y) \u2299 \u0177 \u2299 (1 \u2212 \u0177)",
+      math(`grad_a_${L}`, eqs(lhs, row(mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")"), mo("\u2299"), vec(yHat, "y_hat"), mo("\u2299"), mo("("), mn("1"), mo("\u2212"), vec(yHat, "y_hat"), mo(")")), gaL)),
+    );
+  }
+  return eq(
+    `Gradient at the output, general form (${config.output} + squared error): \u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112, with \u2207<sub>\u0177</sub>\u2112 = 2(\u0177 \u2212 y) and J = diag(\u0177) \u2212 \u0177\u0177<sup>T</sup>`,
+    math(`grad_a_${L}`, eqs(lhs, row(transpose(msub(mi("J"), mi("O"))), mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")")), gaL)),
+  );
+}
+
+function backwardStep(k, d) {
+  const { trace, config } = d;
+  const L = config.sizes.length - 1;
+  const nk = config.sizes[k];
+  const np = config.sizes[k - 1];
+  const ga = trace.grad_a[k - 1][0];
+  const out = [];
+  if (k === L) {
+    out.push(outputGradient(d));
+  } else {
+    const g = config.activations[k - 1];
+    out.push(
+      eq(
+        `Back through g (= ${g}, g\u2032(a) = ${G_PRIME[g] || "g\u2032"}): \u2207<sub>a<sub>${k}</sub></sub>\u2112 = \u2207<sub>h<sub>${k}</sub></sub>\u2112 \u2299 g\u2032(a<sub>${k}</sub>)`,
+        math(
+          `grad_a_${k}`,
+          eqs(
+            grad(sym("a", k)),
+            row(vec(trace.grad_h[k][0], `grad_h_${k}`), mo("\u2299"), row(fn(`${g}\u2032`), mo("("), vec(trace.a[k - 1][0], `a_${k}`), mo(")"))),
+            shaped(vec(ga, `grad_a_${k}`, `eq-grad_a-${k}`), nk, 1),
+          ),
+        ),
+      ),
+    );
+  }
+  const gW = trace.grad_W[k - 1];
+  const hPrev = trace.h[k - 1][0];
+  out.push(
+    eq(
+      `Weights: \u2207<sub>W<sub>${k}</sub></sub>\u2112 = \u2207<sub>a<sub>${k}</sub></sub>\u2112 h<sub>${k - 1}</sub><sup>T</sup>, an outer product (column \u00D7 row)`,
+      math(
+        `grad_W_${k}`,
+        eqs(
+          grad(sym("W", k)),
+          row(shaped(vec(ga, `grad_a_${k}`), nk, 1), shaped(rowVector(np, (j) => num(hPrev[j], null, `h_${k - 1}[${j}]`)), 1, np)),
+          shaped(matrix(nk, np, (i, j) => num(gW[i][j], `eq-grad_W-${k}-${i}-${j}`, `grad_W_${k}[${i},${j}]`)), nk, np),
+        ),
+      ),
+    ),
+    eq(
+      `Biases: \u2207<sub>b<sub>${k}</sub></sub>\u2112 = \u2207<sub>a<sub>${k}</sub></sub>\u2112`,
+      math(`grad_b_${k}`, eqs(grad(sym("b", k)), shaped(vec(trace.grad_b[k - 1], `grad_b_${k}`, `eq-grad_b-${k}`), nk, 1))),
+    ),
+  );
+  const W = d.W[k - 1];
+  out.push(
+    eq(
+      `To the layer below: \u2207<sub>h<sub>${k - 1}</sub></sub>\u2112 = W<sub>${k}</sub><sup>T</sup> \u2207<sub>a<sub>${k}</sub></sub>\u2112${k === 1 ? " &nbsp;(the gradient with respect to the input x)" : ""}`,
+      math(
+        `grad_h_${k - 1}`,
+        eqs(
+          grad(sym("h", k - 1)),
+          row(shaped(matrix(np, nk, (i, j) => num(W[j][i], null, `W_${k}[${j},${i}]`)), np, nk), shaped(vec(ga, `grad_a_${k}`), nk, 1)),
+          shaped(vec(trace.grad_h[k - 1][0], `grad_h_${k - 1}`, `eq-grad_h-${k - 1}`), np, 1),
+        ),
+      ),
+    ),
+  );
+  return out;
+}
+
+function updateStep(d) {
+  const u = d.update;
+  const { config } = d;
+  const L = config.sizes.length - 1;
+  const out = [];
+  const sgd = u.optimizer.name === "sgd";
+  out.push(
+    el("p", { class: "note", html: sgd
+      ? `\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398 with \u03B7 = ${u.optimizer.eta}: every weight and bias moves against its gradient.`
+      : `Optimiser ${u.optimizer.name} (\u03B7 = ${u.optimizer.eta}): the step uses the gradient and the optimiser's state; before and after are shown.` }),
+  );
+  for (let k = L; k >= 1; k--) {
+    const nk = config.sizes[k];
+    const np = config.sizes[k - 1];
+    const eta = num(u.optimizer.eta, null, "eta");
+    const after = (name, node) => node;
+    out.push(
+      eq(
+        `W<sub>${k}</sub>: after = before ${sgd ? "\u2212 \u03B7 \u2207<sub>W</sub>\u2112" : "+ optimiser step"}`,
+        math(
+          `W_${k} update`,
+          eqs(
+            after("W", shaped(matrix(nk, np, (i, j) => num(u.W_after[k - 1][i][j], `W_after-${k}-${i}-${j}`, `W_${k}[${i},${j}] after`)), nk, np)),
+            sgd
+              ? row(
+                  matrix(nk, np, (i, j) => num(u.W_before[k - 1][i][j], `W_before-${k}-${i}-${j}`, `W_${k}[${i},${j}] before`)),
+                  mo("\u2212"),
+                  eta,
+                  matrix(nk, np, (i, j) => num(u.grad_W[k - 1][i][j], null, `grad_W_${k}[${i},${j}]`)),
+                )
+              : matrix(nk, np, (i, j) => num(u.W_before[k - 1][i][j], `W_before-${k}-${i}-${j}`, `W_${k}[${i},${j}] before`)),
+          ),
+        ),
+        math(
+          `b_${k} update`,
+          eqs(
+            shaped(column(nk, (i) => num(u.b_after[k - 1][i], `b_after-${k}-${i}`, `b_${k}[${i}] after`)), nk, 1),
+            sgd
+              ? row(
+                  column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`)),
+                  mo("\u2212"),
+                  num(u.optimizer.eta, null, "eta"),
+                  column(nk, (i) => num(u.grad_b[k - 1][i], null, `grad_b_${k}[${i}]`)),
+                )
+              : column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`)),
+          ),
+        ),
+      ),
+    );
+  }
+  return out;
+}
+
+function startStep(d) {
+  const { trace, config } = d;
+  const x = trace.h[0][0];
+  const n0 = config.sizes[0];
+  const L = config.sizes.length - 1;
+  return [
+    eq(
+      "The traced example: h<sub>0</sub> = x, and its target. Press <b>Forward</b> (F) to compute layer 1.",
+      math("x", eqs(sym("h", 0), mi("x"), shaped(vec(x, "x", "eq-x"), n0, 1)), space("1.5em"), row(config.output === "linear" ? mi("y") : row(mi("e"), mo("("), mi("y"), mo(")")), mo("="), shaped(vec(trace.y[0], "y"), config.sizes[L], 1))),
+    ),
+  ];
+}
+
+/** data: {config, W, b, trace, stage, update} */
+export function render(element, data) {
+  const { config, trace, stage, update } = data;
+  const L = config.sizes.length - 1;
+  const parts = [algorithm(stage, L)];
+  if (!trace) {
+    parts.push(el("p", { class: "empty", text: "Choose an example to trace (click a point, pick a row, or type an input)." }));
+  } else if (isForward(stage, L)) {
+    parts.push(...forwardStep(stage, data));
+  } else if (isBackward(stage, L)) {
+    parts.push(...backwardStep(litLayer(stage, L), data));
+  } else if (isUpdate(stage, L) && update) {
+    parts.push(...updateStep(data));
+  } else {
+    parts.push(...startStep(data));
+  }
+  element.replaceChildren(...parts);
+}
