@@ -71,7 +71,7 @@ def gradient_check(
     """
     cfg = network.config
     X = forward(network, x).h[0]
-    targets = encode_targets(y, cfg.sizes[-1], cfg.loss)
+    targets = encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     trace = backward(network, X, targets, drop_g_prime_layer=drop_g_prime_layer)
     rng = np.random.default_rng(seed)
     probe = network.copy()

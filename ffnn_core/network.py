@@ -52,6 +52,11 @@ class NetworkConfig:
             if name not in ACTIVATIONS:
                 raise ValueError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
         get_output_loss(self.output, self.loss)
+        if self.output == "softmax" and self.sizes[-1] < 2:
+            raise ValueError(
+                "the softmax output needs n_L >= 2 outputs (a single softmax output is always 1); "
+                "use sigmoid for one output"
+            )
         if self.init not in INITIALIZERS:
             raise ValueError(f"unknown init {self.init!r}; allowed: {', '.join(INITIALIZERS)}")
         if not math.isfinite(self.init_scale) or self.init_scale < 0:

@@ -94,7 +94,7 @@ def backward(
     """
     cfg = network.config
     X = trace.h[0] if trace is not None else as_batch(x, cfg.sizes[0])
-    targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss)
+    targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     with np.errstate(all="ignore"):
         return _backward(network, X, targets, trace, drop_g_prime_layer)
 

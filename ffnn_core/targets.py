@@ -21,13 +21,15 @@ class Targets:
     labels: npt.NDArray[np.int64] | None
 
 
-def encode_targets(y: npt.ArrayLike, n_out: int, loss: str) -> Targets:
+def encode_targets(y: npt.ArrayLike, n_out: int, loss: str, output: str | None = None) -> Targets:
     """Turn labels or target rows into ``Targets`` for a network with n_L = ``n_out``.
 
     - labels, shape (N,), integers: one-hot e(y) rows when n_out > 1 (labels in 0..n_out-1);
       with a single output (binary), the label itself (0 or 1) is the target.
     - rows, shape (N, n_out): used as they are (one-hot or probabilities for
       cross-entropy, any real numbers for squared error).
+    Given the ``output`` function, softmax + cross-entropy rows must also sum to 1: the seed's
+    grad_a_L = -(e(y) - y_hat) is the gradient of that loss only for such rows.
     """
     arr = np.asarray(y)
     if arr.ndim == 1:
@@ -56,6 +58,8 @@ def encode_targets(y: npt.ArrayLike, n_out: int, loss: str) -> Targets:
             raise ValueError("targets must be finite numbers")
         if loss == "cross_entropy" and (np.any(Y < 0) or np.any(Y > 1)):
             raise ValueError("cross-entropy targets must lie in [0, 1] (one-hot rows or probabilities)")
+        if loss == "cross_entropy" and output == "softmax" and np.any(np.abs(Y.sum(axis=1) - 1.0) > 1e-9):
+            raise ValueError("softmax + cross-entropy targets must be rows that sum to 1 (one-hot or probabilities)")
         return Targets(Y, _labels_if_one_hot(Y))
     raise ValueError(f"targets must be labels (N,) or rows (N, {n_out}), got an array of shape {arr.shape}")
 

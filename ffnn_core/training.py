@@ -53,12 +53,16 @@ class TrainResult:
 def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation:
     """Loss and accuracy of the network on (X, targets), one forward pass."""
     trace = forward(network, X)
+    N = trace.h[0].shape[0]
+    if targets.Y.shape[0] != N:
+        raise ValueError(f"got {N} example(s) but {targets.Y.shape[0]} target(s)")
+    if N == 0:
+        return Evaluation(float("nan"), None)
     with np.errstate(all="ignore"):
         losses = network.config.output_loss.per_example_loss(trace.a[-1], trace.y_hat, targets.Y)
-    if losses.shape[0] == 0:
-        return Evaluation(float("nan"), None)
+        loss = float(losses.mean())
     acc = accuracy(trace.y_hat, targets.labels) if targets.labels is not None else None
-    return Evaluation(float(losses.mean()), acc)
+    return Evaluation(loss, acc)
 
 
 def train_step(
@@ -67,7 +71,7 @@ def train_step(
     """Forward, backward, then one update of every parameter. Returns the backward trace."""
     cfg = network.config
     X_batch = as_batch(X, cfg.sizes[0])
-    targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss)
+    targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     with np.errstate(all="ignore"):  # divergence is reported by ``train``, not warned about
         trace = _backward(network, X_batch, targets, None, None)
         _apply_update(network, trace.grad_W, trace.grad_b, optimizer)
@@ -91,19 +95,25 @@ def train(
 
     Stops early, reporting it, when values go non-finite or ``should_stop()`` turns true
     (checked between minibatches). ``on_epoch`` receives each record as it is made.
+    Every value of every step is watched: ``diverged`` names the first non-finite one
+    (forward, loss, backward, then the update), and that step ends the run.
     """
     cfg = network.config
-    X_train = np.asarray(X, dtype=np.float64)
-    train_targets = encode_targets(y, cfg.sizes[-1], cfg.loss)
+    X_train = as_batch(X, cfg.sizes[0])
+    train_targets = encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     N = X_train.shape[0]
     if N == 0:
         raise ValueError("there are no training examples")
+    _check_count("X", N, "y", train_targets)
     if not batch_size >= 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     batch_size = min(batch_size, N)
+    X_eval = None
     test_targets = None
     if X_test is not None and y_test is not None and np.asarray(X_test).shape[0] > 0:
-        test_targets = encode_targets(y_test, cfg.sizes[-1], cfg.loss)
+        X_eval = as_batch(X_test, cfg.sizes[0])
+        test_targets = encode_targets(y_test, cfg.sizes[-1], cfg.loss, cfg.output)
+        _check_count("X_test", X_eval.shape[0], "y_test", test_targets)
     result = TrainResult()
     L = cfg.L
     for _ in range(epochs):
@@ -120,16 +130,25 @@ def train(
             batch_targets = Targets(train_targets.Y[idx], None)
             trace = train_step(network, X_train[idx], batch_targets, optimizer)
             n_batches += 1
+            with np.errstate(all="ignore"):  # huge or non-finite values are reported, not warned about
+                W_norms = [float(np.linalg.norm(g)) for g in trace.grad_W]
+                a_norms = [float(np.sqrt((g**2).sum(axis=1).mean())) for g in trace.grad_a]
+                # A sum with a NaN or an infinity in it is not finite, so a finite total clears the
+                # whole step cheaply; otherwise the scan in computation order finds the culprit
+                # (or nothing, when only the total overflowed).
+                total = trace.loss + sum(W_norms) + sum(a_norms)
+                total += sum(float(x.sum()) for x in (*trace.forward.a, trace.grad_h[0], *network.W, *network.b))
+            if not math.isfinite(total):
+                diverged = first_non_finite_backward(trace) or first_non_finite_parameters(network)
+                if diverged is not None:
+                    result.diverged = diverged
+                    return result
             for k in range(L):
-                sum_W_norms[k] += float(np.linalg.norm(trace.grad_W[k]))
-                sum_a_norms[k] += float(np.sqrt((trace.grad_a[k] ** 2).sum(axis=1).mean()))
-            if not math.isfinite(trace.loss):
-                result.diverged = first_non_finite_backward(trace) or Divergence("forward", "loss", None)
-                return result
+                sum_W_norms[k] += W_norms[k]
+                sum_a_norms[k] += a_norms[k]
         network.epoch += 1
-        diverged = first_non_finite_parameters(network)
         train_eval = evaluate(network, X_train, train_targets)
-        test_eval = evaluate(network, np.asarray(X_test), test_targets) if test_targets is not None else None
+        test_eval = evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets else None
         record = EpochRecord(
             epoch=network.epoch,
             step=network.step,
@@ -143,7 +162,9 @@ def train(
         result.history.append(record)
         if on_epoch is not None:
             on_epoch(record)
-        if diverged is not None:
-            result.diverged = diverged
-            return result
     return result
+
+
+def _check_count(x_name: str, N: int, y_name: str, targets: Targets) -> None:
+    if targets.Y.shape[0] != N:
+        raise ValueError(f"{x_name} has {N} example(s) but {y_name} has {targets.Y.shape[0]} target(s)")
