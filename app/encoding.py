@@ -10,7 +10,7 @@ so FastAPI never re-encodes the nested lists.
 from __future__ import annotations
 
 import dataclasses
-import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from ffnn_core.numerics import Array
 from ffnn_core.serialization import config_to_dict
 
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+_LOSS = Divergence("forward", "loss", None)
 
 
 def _default(obj: Any) -> Any:
@@ -61,6 +62,29 @@ def json_bytes_response(body: bytes, status_code: int = 200) -> Response:
 
 def divergence(found: Divergence | None) -> dict[str, Any] | None:
     return found.as_dict() if found is not None else None
+
+
+def _has_null(body: bytes) -> bool:
+    """Whether JSON bytes hold a ``null``; memchr for "n" is far faster than a substring search."""
+    i = body.find(b"n")
+    while i != -1:
+        if body.startswith(b"null", i):
+            return True
+        i = body.find(b"n", i + 1)
+    return False
+
+
+def _dumps_with_diverged(fields: dict[str, Any], find: Callable[[], Divergence | None], fallback: Divergence) -> bytes:
+    """``dumps({**fields, "diverged": ...})`` for fields that hold numbers only (no None).
+
+    orjson writes every non-finite float as null, so the bytes contain ``null`` exactly when some
+    number went non-finite; only then is ``find`` (the core's ordered scan) run to say where it
+    started (``fallback`` if it names nothing, e.g. a batch loss that overflowed as a mean).
+    """
+    body = dumps(fields)
+    if not _has_null(body):
+        return body[:-1] + b',"diverged":null}'
+    return body[:-1] + b',"diverged":' + dumps(divergence(find() or fallback)) + b"}"
 
 
 def _finite(x: Array) -> bool:
@@ -98,6 +122,12 @@ def forward_trace(trace: ForwardTrace) -> dict[str, Any]:
     return {"a": trace.a, "h": trace.h, "y_hat": trace.y_hat, "diverged": divergence(first_non_finite_forward(trace))}
 
 
+def forward_json(trace: ForwardTrace) -> bytes:
+    """ForwardResult as JSON bytes: the same as ``dumps(forward_trace(trace))``, faster when finite."""
+    fields = {"a": trace.a, "h": trace.h, "y_hat": trace.y_hat}
+    return _dumps_with_diverged(fields, lambda: first_non_finite_forward(trace), _LOSS)
+
+
 def _backward_fields(trace: BackwardTrace) -> dict[str, Any]:
     fwd = trace.forward
     return {
@@ -121,6 +151,11 @@ def backward_trace(trace: BackwardTrace) -> dict[str, Any]:
     return fields
 
 
+def backward_json(trace: BackwardTrace) -> bytes:
+    """BackwardResult as JSON bytes: the same as ``dumps(backward_trace(trace))``, faster when finite."""
+    return _dumps_with_diverged(_backward_fields(trace), lambda: first_non_finite_backward(trace), _LOSS)
+
+
 def step_result(
     trace: BackwardTrace,
     W_before: list[Array],
@@ -142,6 +177,15 @@ def step_result(
         diverged=divergence(found),
     )
     return fields
+
+
+def step_json(trace: BackwardTrace, W_before: list[Array], b_before: list[Array], net: Network) -> bytes:
+    """StepResult as JSON bytes: the same as ``dumps(step_result(...))``, faster when finite."""
+    fields = _backward_fields(trace)
+    fields.update(W_before=W_before, b_before=b_before, W_after=net.W, b_after=net.b, step=net.step)
+    return _dumps_with_diverged(
+        fields, lambda: first_non_finite_backward(trace) or first_non_finite_parameters(net), _LOSS
+    )
 
 
 def epoch_record(record: EpochRecord) -> dict[str, Any]:
@@ -199,7 +243,3 @@ def dataset_points(data: Dataset, spec: dict[str, Any]) -> dict[str, Any]:
         "X_test": data.X_test,
         "y_test": data.y_test,
     }
-
-
-def finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None

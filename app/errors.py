@@ -61,7 +61,7 @@ def _path(loc: Sequence[Any]) -> str:
 
 
 def _collapse_unions(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of the alternatives of a union, keep the errors of the branch that got furthest.
+    """Of the alternatives of a union, keep the errors of the branch that fits best.
 
     ``[[1e400]]`` against ``x: Matrix | Vector`` fails in both branches; the Matrix branch got
     deeper, so only "x[0][0]: Input should be a finite number" is reported.
@@ -85,7 +85,8 @@ def _collapse_unions(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             kept.append(item)
             continue
         branches = groups[item]
-        best = max(branches.values(), key=lambda errs: max(len(e.get("loc", ())) for e in errs))
+        # deepest first; on a tie, the branch with fewer errors (it fits the input better)
+        best = max(branches.values(), key=lambda errs: (max(len(e.get("loc", ())) for e in errs), -len(errs)))
         kept.extend(best)
     return kept
 

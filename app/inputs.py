@@ -194,12 +194,17 @@ def _batch(x: list[list[float]] | list[float], n_0: int, settings: Settings) -> 
         raise InvalidInputError("x must hold at least one example")
     if len(rows) > settings.max_batch:
         raise InvalidInputError(f"x has {len(rows)} examples, more than max_batch = {settings.max_batch}")
-    for i, row in enumerate(rows):
-        if len(row) != n_0:
-            raise InvalidInputError(
-                f"x[{i}] has {len(row)} number(s) but the network takes n_0 = {n_0} input(s) per example"
-            )
-    return np.array(rows, dtype=np.float64).reshape(len(rows), n_0)
+    try:
+        X = np.array(rows, dtype=np.float64)
+    except ValueError:  # ragged rows; the loop below names the first bad one
+        X = np.empty((0, 0))
+    if X.shape != (len(rows), n_0):
+        for i, row in enumerate(rows):
+            if len(row) != n_0:
+                raise InvalidInputError(
+                    f"x[{i}] has {len(row)} number(s) but the network takes n_0 = {n_0} input(s) per example"
+                )
+    return X
 
 
 def _targets(y: list[int] | list[list[float]], network: Network, N: int) -> Targets:
@@ -208,13 +213,19 @@ def _targets(y: list[int] | list[list[float]], network: Network, N: int) -> Targ
         raise InvalidInputError(f"y has {len(y)} target(s) but x has {N} example(s)")
     arr: npt.NDArray[Any]
     if y and isinstance(y[0], list):
-        for i, row in enumerate(y):
-            assert isinstance(row, list)
-            if len(row) != n_L:
-                raise InvalidInputError(f"y[{i}] has {len(row)} number(s) but the network has n_L = {n_L} output(s)")
-        arr = np.array(y, dtype=np.float64).reshape(N, n_L)
+        try:
+            arr = np.array(y, dtype=np.float64)
+        except ValueError:  # ragged rows
+            arr = np.empty((0, 0))
+        if arr.shape != (N, n_L):
+            for i, row in enumerate(y):
+                assert isinstance(row, list)
+                if len(row) != n_L:
+                    raise InvalidInputError(
+                        f"y[{i}] has {len(row)} number(s) but the network has n_L = {n_L} output(s)"
+                    )
     else:
-        arr = np.array(y, dtype=np.int64).reshape(N)
+        arr = np.array(y, dtype=np.int64)
     with core_errors():
         return encode_targets(arr, n_L, network.config.loss)
 

@@ -50,9 +50,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.load()
         sweeper = asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0)))
-        gc_callback = gcmonitor.install_pause_logger(settings.gc_log_ms) if settings.gc_log else None
         if settings.gc_freeze:
             gcmonitor.freeze_startup_heap()
+        gc_callback = gcmonitor.install_pause_logger(settings.gc_log_ms) if settings.gc_log else None
         try:
             yield
         finally:
@@ -62,12 +62,23 @@ def create_app(
             if gc_callback is not None:
                 gcmonitor.remove(gc_callback)
 
-    app = FastAPI(title="Backprop Lab", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    telemetry = (
+        {} if settings.telemetry else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    )
+    app = FastAPI(
+        title="Backprop Lab",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        telemetry=telemetry,  # type: ignore[arg-type]
+    )
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for router in (networks.router, compute.router, training.router, datasets.router, meta.router):
+    # Routers are matched in order on every request: the hot computation routes come first.
+    routers = (compute.router, compute.surface_router, networks.router, training.router, datasets.router, meta.router)
+    for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(lessons.router, prefix=API_PREFIX)
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js

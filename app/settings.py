@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         description="Forward/backward/step run on the event loop when n_parameters * N is at most this; "
         "larger work runs in a worker thread.",
     )
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry integration (spans, metrics, logs) when a provider is configured; "
+        "off by default because its per-request checks cost about 40 microseconds.",
+    )
     gc_freeze: bool = Field(
         default=True, description="Freeze the start-up heap (gc.freeze) so full collections stay short."
     )

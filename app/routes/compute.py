@@ -16,6 +16,7 @@ from app import encoding, examples, inputs, offload
 from app.deps import NetworkDep
 from app.errors import InvalidInputError, core_errors
 from app.routes import BODY_ERRORS, errors
+from app.routes.lean import LeanRoute
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -30,7 +31,8 @@ from app.schemas import (
 )
 from ffnn_core import backward, decision_surface, first_non_finite_backward, forward, gradient_check, train_step
 
-router = APIRouter(tags=["computation"])
+router = APIRouter(tags=["computation"], route_class=LeanRoute)  # POST endpoint(session, body) routes
+surface_router = APIRouter(tags=["computation"])
 
 _BATCH_EXAMPLES = {
     "batch": {"summary": "A batch of two examples", "value": {"x": examples.X, "y": examples.Y}},
@@ -66,7 +68,7 @@ async def forward_pass(
         network = entry.network
 
         def compute() -> bytes:
-            return encoding.dumps(encoding.forward_trace(forward(network, batch.X)))
+            return encoding.forward_json(forward(network, batch.X))
 
         work = network.config.n_parameters * batch.X.shape[0]
         content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
@@ -92,7 +94,7 @@ async def backward_pass(
         assert targets is not None
 
         def compute() -> bytes:
-            return encoding.dumps(encoding.backward_trace(backward(network, batch.X, targets, drop_g_prime_layer=drop)))
+            return encoding.backward_json(backward(network, batch.X, targets, drop_g_prime_layer=drop))
 
         work = network.config.n_parameters * batch.X.shape[0]
         content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
@@ -134,7 +136,7 @@ async def step(
             W_before = [w.copy() for w in network.W]
             b_before = [v.copy() for v in network.b]
             trace = train_step(network, batch.X, targets, optimizer)
-            return encoding.dumps(encoding.step_result(trace, W_before, b_before, network))
+            return encoding.step_json(trace, W_before, b_before, network)
 
         work = network.config.n_parameters * batch.X.shape[0]
         content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
@@ -217,7 +219,7 @@ def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: 
     return result
 
 
-@router.get(
+@surface_router.get(
     "/networks/{network_id}/surface",
     response_model=Surface,
     responses={200: examples.json_example(examples.surface_result()), **errors(404, 422)},

@@ -1,0 +1,94 @@
+"""Fixtures for the API tests: an app with small limits, a client, and helpers."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from app.main import create_app
+from app.settings import Settings
+
+with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what this project pins
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+# Small limits, so every limit can be crossed cheaply.
+LIMITS: dict[str, Any] = {
+    "max_layers": 4,
+    "max_width": 16,
+    "max_parameters": 600,
+    "max_batch": 64,
+    "max_epochs": 50,
+    "max_train_batch_size": 500,
+    "max_gradcheck_entries": 200,
+    "max_surface_resolution": 40,
+    "max_body_bytes": 64 * 1024,
+    "max_networks": 100,
+    "gc_freeze": False,
+}
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_settings(**overrides: Any) -> Settings:
+    return Settings(**{**LIMITS, **overrides})
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock)) as test_client:
+        yield test_client
+
+
+CreateNetwork = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def create_network(client: TestClient) -> CreateNetwork:
+    """POST /networks with a [2, 3, 2] tanh/softmax network by default; returns the answer."""
+
+    def create(**config: Any) -> dict[str, Any]:
+        body = {"sizes": [2, 3, 2], "activation": "tanh", "seed": 0, **config}
+        response = client.post(f"{API}/networks", json=body)
+        assert response.status_code == 201, response.text
+        network: dict[str, Any] = response.json()
+        return network
+
+    return create
+
+
+def assert_error(response: Any, status: int, *fragments: str) -> str:
+    """A 4xx with a string ``detail`` that contains every fragment (case-insensitive)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and detail
+    for fragment in fragments:
+        assert fragment.lower() in detail.lower(), detail
+    return detail
