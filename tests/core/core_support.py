@@ -120,7 +120,8 @@ def mismatches(analytic: Array, numeric: Array, loss: float | Array = 1.0, rtol:
     floor = ABS_FLOOR * np.maximum(1.0, np.abs(loss))
     bad = (diff / scale >= rtol) & (diff >= floor)
     return [
-        f"{tuple(int(i) for i in idx)}: analytic {analytic[idx]!r}, numeric {numeric[idx]!r}, rel {diff[idx] / scale[idx]:.2e}"
+        f"{tuple(int(i) for i in idx)}: analytic {analytic[idx]!r}, numeric {numeric[idx]!r}, "
+        f"rel {diff[idx] / scale[idx]:.2e}"
         for idx in zip(*np.nonzero(bad), strict=True)
     ]
 

@@ -9,12 +9,10 @@ difference never straddles the kink.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-
-import ffnn_core as f
 from core_support import (
     EPS,
     batch_loss,
@@ -27,6 +25,10 @@ from core_support import (
     per_example_losses_from,
     random_targets,
 )
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import ffnn_core as f
 from ffnn_core.outputs import softmax_jacobian
 
 KINKED = {"relu", "leaky_relu"}
@@ -84,7 +86,7 @@ def test_seed_derivative_identities() -> None:
 # --- output functions O: vjp against the full numeric Jacobian -----------------------------------
 
 
-def _numeric_jacobian(O, a_row: np.ndarray) -> np.ndarray:  # noqa: N803
+def _numeric_jacobian(O: Callable[[np.ndarray], np.ndarray], a_row: np.ndarray) -> np.ndarray:  # noqa: E741
     """J[i, j] = d O(a)_i / d a_j for one example, by central differences."""
     k = a_row.shape[0]
     J = np.zeros((k, k))
