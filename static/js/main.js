@@ -440,20 +440,32 @@ async function epoch() {
 }
 
 let playToken = 0;
+let playLoop = Promise.resolve();
 
+/** Stop training and drop a frame still in flight (the network is being replaced). */
 function stopPlaying() {
-  if (state.playing) {
-    playToken++;
-    setState({ playing: false });
-  }
+  playToken++;
+  if (state.playing) setState({ playing: false });
+}
+
+/** Stop training and wait until the frame in flight has finished (before changing parameters). */
+async function haltPlaying() {
+  stopPlaying();
+  await playLoop;
 }
 
 async function togglePlay() {
   if (state.playing) {
-    stopPlaying();
+    // Pause: the epoch already requested still lands (its point and parameters are kept).
+    setState({ playing: false });
     return;
   }
   if ($("btn-play").disabled) return;
+  await playLoop;
+  playLoop = runTraining();
+}
+
+async function runTraining() {
   const token = ++playToken;
   const net = state.network;
   setError("train", null);
@@ -461,7 +473,7 @@ async function togglePlay() {
   const frames = [];
   const twoD = net.config.sizes[0] <= 2;
   try {
-    while (token === playToken) {
+    while (token === playToken && state.playing) {
       const res = await trainEpochs(1);
       if (!res || token !== playToken) break;
       const [network, surface, trace] = await Promise.all([
@@ -487,8 +499,8 @@ async function togglePlay() {
     perf.trainingFps = fps;
     perf.frames.push({ frames: frames.length, fps });
   }
-  if (token === playToken) setState({ playing: false });
-  if (state.network && state.network.id === net.id) {
+  if (state.playing && token === playToken) setState({ playing: false });
+  if (token === playToken && state.network && state.network.id === net.id) {
     pushTimeline(`trained to epoch ${state.network.epoch}`);
     refreshSurface();
   }
@@ -497,7 +509,7 @@ async function togglePlay() {
 async function resetNetwork() {
   const net = state.network;
   if (!net) return;
-  stopPlaying();
+  await haltPlaying();
   setState({ busy: true });
   try {
     const network = await api.reset(net.id);
@@ -517,7 +529,7 @@ async function goToTimeline(index) {
   const entry = state.timeline[index];
   const net = state.network;
   if (!entry || !net) return;
-  stopPlaying();
+  await haltPlaying();
   setState({ busy: true });
   try {
     const network = await api.putParameters(net.id, entry.W, entry.b);

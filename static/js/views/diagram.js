@@ -30,6 +30,18 @@ function text(x, y, content, cls, extra = {}) {
   return t;
 }
 
+/** At most about 4 characters, to fit half a neuron: .79, -.19, 1.1, 12, 3e-3 (hover for exact). */
+function compact(v) {
+  const a = Math.abs(v);
+  const sign = v < 0 ? "\u2212" : "";
+  if (a === 0) return "0";
+  if (a >= 100) return sign + a.toExponential(0).replace("+", "");
+  if (a >= 10) return sign + a.toFixed(0);
+  if (a >= 1) return sign + a.toFixed(1);
+  if (a >= 0.095) return sign + a.toFixed(2).replace(/^0/, "");
+  return sign + a.toExponential(0).replace("-", "\u2212");
+}
+
 const line = (v) => (v === null || v === undefined ? "non-finite" : full(v));
 
 /**
@@ -111,14 +123,21 @@ export function render(element, data) {
         let tip = `W_${k}[${i},${j}] = ${line(w)}   (from h_${k - 1}[${j}] to a_${k}[${i}])`;
         if (g !== undefined) tip += `\ngrad_W_${k}[${i},${j}] = ${line(g)}`;
         tip += "\nclick to edit this weight";
+        // The clickable area: a 9 px wide band around the edge (a polygon, so it has an area
+        // even when the edge is horizontal).
+        const len = Math.hypot(x2 - x1, y2 - y1) || 1;
+        const nx = (-(y2 - y1) / len) * 4.5;
+        const ny = ((x2 - x1) / len) * 4.5;
+        const pts = [[x1 + nx, y1 + ny], [x2 + nx, y2 + ny], [x2 - nx, y2 - ny], [x1 - nx, y1 - ny]].map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" ");
         const hit = s(
-          "line",
+          "polygon",
           {
-            x1, y1, x2, y2, class: "edge-hit", "stroke-width": 9,
+            points: pts, class: "edge-hit",
             "data-testid": `edge-${k}-${i}-${j}`,
             "data-value": w === null ? "NaN" : String(w),
             "data-grad": g === undefined ? null : String(g),
             "data-edit": `W:${k}:${i}:${j}`,
+            "data-x1": x1.toFixed(1), "data-y1": y1.toFixed(1), "data-x2": x2.toFixed(1), "data-y2": y2.toFixed(1),
           },
           tip,
         );
@@ -165,7 +184,7 @@ export function render(element, data) {
         let tip = `h_0[${i}] = x[${i}] = ${line(hv)}`;
         if (ghv !== undefined) tip += `\ngrad_h_0[${i}] = ${line(ghv)}`;
         g.append(s("circle", { cx, cy, r, class: `half${fill ? "" : " pending"}`, fill, "data-testid": `dg-h-0-${i}`, "data-value": v === undefined ? null : String(v) }, tip));
-        if (showText) g.append(text(cx, cy, v === undefined ? `x${sub(i + 1)}` : fmt(v, 2), "neuron-text", { "font-size": fontSize }));
+        if (showText) g.append(text(cx, cy, v === undefined ? `x${sub(i + 1)}` : (v === null ? "NaN" : compact(v)), "neuron-text", { "font-size": fontSize }));
       } else {
         const av = A(k, i);
         const hv = H(k, i);
@@ -187,8 +206,8 @@ export function render(element, data) {
           s("path", { d: rightPath, class: `half${rightFill ? "" : " pending"}`, fill: rightFill, "data-testid": `dg-h-${k}-${i}`, "data-value": rightV === undefined ? null : String(rightV) }, tipH),
         );
         if (showText) {
-          const lt = leftV === undefined ? "a" : fmt(leftV, 2);
-          const rt = rightV === undefined ? (k === L ? "\u0177" : "h") : fmt(rightV, 2);
+          const lt = leftV === undefined ? "a" : leftV === null ? "NaN" : compact(leftV);
+          const rt = rightV === undefined ? (k === L ? "\u0177" : "h") : rightV === null ? "NaN" : compact(rightV);
           g.append(
             text(cx - r * 0.5, cy, lt, "neuron-text", { "font-size": fontSize }),
             text(cx + r * 0.52, cy, rt, "neuron-text", { "font-size": fontSize }),

@@ -2,7 +2,7 @@
 // plugged in (vectors and matrices with their shapes), as native MathML.
 
 import { el } from "../format.js";
-import { column, fn, grad, math, matrix, mi, mn, mo, msub, num, row, rowVector, shaped, space, sym, transpose, mtext } from "../mathml.js";
+import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, shaped, space, sym, transpose } from "../mathml.js";
 import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
 
 // g'(a) for the hidden activations, as the notes write them.
@@ -31,6 +31,18 @@ function algorithm(stage, L) {
     lines.map(([id, html, now]) => el("li", { class: now ? "now" : null, "data-testid": `algo-${id}`, html })));
 }
 
+/**
+ * One computed quantity on two lines: "symbol = formula = numbers" and then "= result",
+ * so even wide matrices fit the panel and the computed value stands out.
+ */
+function calc(caption, label, symbolic, numeric, result) {
+  return eq(
+    caption,
+    math(label, row(...symbolic, mo("="), numeric)),
+    el("div", { class: "result" }, math(`${label}, result`, row(mo("="), result))),
+  );
+}
+
 function forwardStep(k, d) {
   const { trace, config } = d;
   const L = config.sizes.length - 1;
@@ -43,43 +55,39 @@ function forwardStep(k, d) {
   const h = trace.h[k][0];
   const out = [];
   out.push(
-    eq(
+    calc(
       `Pre-activation of layer ${k}: a<sub>${k}</sub> = b<sub>${k}</sub> + W<sub>${k}</sub> h<sub>${k - 1}</sub>${k === 1 ? " &nbsp;(h<sub>0</sub> = x)" : ""}`,
-      math(
-        `a_${k} = b_${k} + W_${k} h_${k - 1}`,
-        eqs(
-          sym("a", k),
-          row(sym("b", k), mo("+"), sym("W", k), sym("h", k - 1)),
-        ),
+      `a_${k} = b_${k} + W_${k} h_${k - 1}`,
+      [sym("a", k), mo("="), sym("b", k), mo("+"), sym("W", k), sym("h", k - 1)],
+      row(
+        shaped(vec(b, `b_${k}`), nk, 1),
+        mo("+"),
+        shaped(matrix(nk, np, (i, j) => num(W[i][j], null, `W_${k}[${i},${j}]`)), nk, np),
+        shaped(vec(hPrev, `h_${k - 1}`), np, 1),
       ),
-      math(
-        `a_${k} with numbers`,
-        eqs(
-          shaped(vec(a, `a_${k}`, `eq-a-${k}`), nk, 1),
-          row(
-            shaped(vec(b, `b_${k}`), nk, 1),
-            mo("+"),
-            shaped(matrix(nk, np, (i, j) => num(W[i][j], null, `W_${k}[${i},${j}]`)), nk, np),
-            shaped(vec(hPrev, `h_${k - 1}`), np, 1),
-          ),
-        ),
-      ),
+      shaped(vec(a, `a_${k}`, `eq-a-${k}`), nk, 1),
     ),
   );
   if (k < L) {
     const g = config.activations[k - 1];
     out.push(
-      eq(
+      calc(
         `Activation: h<sub>${k}</sub> = g(a<sub>${k}</sub>), element by element, with g = ${g}`,
-        math(`h_${k} = ${g}(a_${k})`, eqs(shaped(vec(h, `h_${k}`, `eq-h-${k}`), nk, 1), row(fn(g), mo("("), vec(a, `a_${k}`), mo(")")))),
+        `h_${k} = ${g}(a_${k})`,
+        [sym("h", k), mo("="), row(fn(g), mo("("), sym("a", k), mo(")"))],
+        row(fn(g), mo("("), vec(a, `a_${k}`), mo(")")),
+        shaped(vec(h, `h_${k}`, `eq-h-${k}`), nk, 1),
       ),
     );
   } else {
     const O = config.output;
     out.push(
-      eq(
+      calc(
         `Output: \u0177 = h<sub>${L}</sub> = O(a<sub>${L}</sub>) with O = ${O}`,
-        math(`y_hat = ${O}(a_${L})`, eqs(sym("y_hat"), shaped(vec(h, `h_${L}`, `eq-h-${L}`), nk, 1), row(fn(O), mo("("), vec(a, `a_${L}`), mo(")")))),
+        `y_hat = ${O}(a_${L})`,
+        [sym("y_hat"), mo("="), sym("h", L), mo("="), row(fn(O), mo("("), sym("a", L), mo(")"))],
+        row(fn(O), mo("("), vec(a, `a_${L}`), mo(")")),
+        shaped(vec(h, `h_${L}`, `eq-h-${L}`), nk, 1),
       ),
     );
     out.push(lossEquation(d));
@@ -97,23 +105,25 @@ function lossEquation(d) {
     const l = y.indexOf(Math.max(...y));
     return eq(
       `Loss for this example (cross-entropy, true class l = ${l}): \u2112(\u03B8) = \u2212log \u0177<sub>l</sub>`,
-      math("loss", eqs(mi("\u2112"), row(mo("\u2212"), fn("log"), msub(sym("y_hat"), mn(String(l))), space(), mo("="), mo("\u2212"), fn("log"), num(yHat[l], null, `y_hat[${l}]`)), lossNode)),
+      math("loss", eqs(mi("\u2112"), row(mo("\u2212"), fn("log"), msub(sym("y_hat"), mn(String(l)))), row(mo("\u2212"), fn("log"), num(yHat[l], null, `y_hat[${l}]`)), lossNode)),
     );
   }
   if (config.loss === "cross_entropy") {
-    return eq(
+    return calc(
       "Loss (binary cross-entropy per output): \u2112 = \u2212\u2211<sub>j</sub> [y<sub>j</sub> log \u0177<sub>j</sub> + (1 \u2212 y<sub>j</sub>) log(1 \u2212 \u0177<sub>j</sub>)]",
-      math("loss", eqs(mi("\u2112"), row(mo("\u2212"), mo("\u2211"), mtext("over "), vec(y, "y"), mtext(" and "), vec(yHat, "y_hat")), lossNode)),
+      "loss",
+      [mi("\u2112")],
+      row(mo("\u2212"), mo("\u2211"), mtext(" with y = "), vec(y, "y"), mtext(", \u0177 = "), vec(yHat, "y_hat")),
+      lossNode,
     );
   }
-  return eq(
+  return calc(
     "Loss (squared error): \u2112(\u03B8) = \u2211<sub>j</sub> (\u0177<sub>j</sub> \u2212 y<sub>j</sub>)\u00B2",
-    math("loss", eqs(mi("\u2112"), row(mo("\u2211"), m2(row(vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y")))), lossNode)),
+    "loss",
+    [mi("\u2112")],
+    row(mo("\u2211"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")"), mn("2")),
+    lossNode,
   );
-}
-
-function m2(inner) {
-  return row(mo("("), inner, mo(")"), mn("2"));
 }
 
 function outputGradient(d) {
@@ -122,29 +132,42 @@ function outputGradient(d) {
   const nL = config.sizes[L];
   const y = trace.y[0];
   const yHat = trace.h[L][0];
-  const gaL = shaped(vec(trace.grad_a[L - 1][0], `grad_a_${L}`, `eq-grad_a-${L}`), nL, 1);
+  const result = shaped(vec(trace.grad_a[L - 1][0], `grad_a_${L}`, `eq-grad_a-${L}`), nL, 1);
   const lhs = grad(sym("a", L));
+  const diff = (first, second) => row(mo("("), first, mo("\u2212"), second, mo(")"));
   if (config.loss === "cross_entropy") {
-    return eq(
+    return calc(
       `Gradient at the output (${config.output} + cross-entropy): \u2207<sub>a<sub>${L}</sub></sub>\u2112 = \u2212(e(y) \u2212 \u0177)`,
-      math(`grad_a_${L}`, eqs(lhs, row(mo("\u2212"), mo("("), vec(y, "e(y)"), mo("\u2212"), vec(yHat, "y_hat"), mo(")")), gaL)),
+      `grad_a_${L}`,
+      [lhs, mo("="), mo("\u2212"), diff(row(mi("e"), row(mo("("), mi("y"), mo(")"))), sym("y_hat"))],
+      row(mo("\u2212"), diff(vec(y, "e(y)"), vec(yHat, "y_hat"))),
+      result,
     );
   }
   if (config.output === "linear") {
-    return eq(
+    return calc(
       "Gradient at the output (linear + squared error): \u2207<sub>a<sub>L</sub></sub>\u2112 = 2(\u0177 \u2212 y)",
-      math(`grad_a_${L}`, eqs(lhs, row(mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")")), gaL)),
+      `grad_a_${L}`,
+      [lhs, mo("="), mn("2"), diff(sym("y_hat"), mi("y"))],
+      row(mn("2"), diff(vec(yHat, "y_hat"), vec(y, "y"))),
+      result,
     );
   }
   if (config.output === "sigmoid") {
-    return eq(
+    return calc(
       "Gradient at the output, general form: \u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112 = 2(\u0177 \u2212 y) \u2299 \u0177 \u2299 (1 \u2212 \u0177)",
-      math(`grad_a_${L}`, eqs(lhs, row(mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")"), mo("\u2299"), vec(yHat, "y_hat"), mo("\u2299"), mo("("), mn("1"), mo("\u2212"), vec(yHat, "y_hat"), mo(")")), gaL)),
+      `grad_a_${L}`,
+      [lhs, mo("="), transpose(msub(mi("J"), mi("O"))), grad(sym("y_hat"))],
+      row(mn("2"), diff(vec(yHat, "y_hat"), vec(y, "y")), mo("\u2299"), vec(yHat, "y_hat"), mo("\u2299"), diff(mn("1"), vec(yHat, "y_hat"))),
+      result,
     );
   }
-  return eq(
+  return calc(
     `Gradient at the output, general form (${config.output} + squared error): \u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112, with \u2207<sub>\u0177</sub>\u2112 = 2(\u0177 \u2212 y) and J = diag(\u0177) \u2212 \u0177\u0177<sup>T</sup>`,
-    math(`grad_a_${L}`, eqs(lhs, row(transpose(msub(mi("J"), mi("O"))), mn("2"), mo("("), vec(yHat, "y_hat"), mo("\u2212"), vec(y, "y"), mo(")")), gaL)),
+    `grad_a_${L}`,
+    [lhs, mo("="), transpose(msub(mi("J"), mi("O"))), grad(sym("y_hat"))],
+    row(transpose(msub(mi("J"), mi("O"))), mn("2"), diff(vec(yHat, "y_hat"), vec(y, "y"))),
+    result,
   );
 }
 
@@ -160,50 +183,38 @@ function backwardStep(k, d) {
   } else {
     const g = config.activations[k - 1];
     out.push(
-      eq(
+      calc(
         `Back through g (= ${g}, g\u2032(a) = ${G_PRIME[g] || "g\u2032"}): \u2207<sub>a<sub>${k}</sub></sub>\u2112 = \u2207<sub>h<sub>${k}</sub></sub>\u2112 \u2299 g\u2032(a<sub>${k}</sub>)`,
-        math(
-          `grad_a_${k}`,
-          eqs(
-            grad(sym("a", k)),
-            row(vec(trace.grad_h[k][0], `grad_h_${k}`), mo("\u2299"), row(fn(`${g}\u2032`), mo("("), vec(trace.a[k - 1][0], `a_${k}`), mo(")"))),
-            shaped(vec(ga, `grad_a_${k}`, `eq-grad_a-${k}`), nk, 1),
-          ),
-        ),
+        `grad_a_${k}`,
+        [grad(sym("a", k)), mo("="), grad(sym("h", k)), mo("\u2299"), row(fn(`${g}\u2032`), mo("("), sym("a", k), mo(")"))],
+        row(vec(trace.grad_h[k][0], `grad_h_${k}`), mo("\u2299"), fn(`${g}\u2032`), mo("("), vec(trace.a[k - 1][0], `a_${k}`), mo(")")),
+        shaped(vec(ga, `grad_a_${k}`, `eq-grad_a-${k}`), nk, 1),
       ),
     );
   }
   const gW = trace.grad_W[k - 1];
   const hPrev = trace.h[k - 1][0];
   out.push(
-    eq(
+    calc(
       `Weights: \u2207<sub>W<sub>${k}</sub></sub>\u2112 = \u2207<sub>a<sub>${k}</sub></sub>\u2112 h<sub>${k - 1}</sub><sup>T</sup>, an outer product (column \u00D7 row)`,
-      math(
-        `grad_W_${k}`,
-        eqs(
-          grad(sym("W", k)),
-          row(shaped(vec(ga, `grad_a_${k}`), nk, 1), shaped(rowVector(np, (j) => num(hPrev[j], null, `h_${k - 1}[${j}]`)), 1, np)),
-          shaped(matrix(nk, np, (i, j) => num(gW[i][j], `eq-grad_W-${k}-${i}-${j}`, `grad_W_${k}[${i},${j}]`)), nk, np),
-        ),
-      ),
+      `grad_W_${k}`,
+      [grad(sym("W", k)), mo("="), grad(sym("a", k)), transpose(sym("h", k - 1))],
+      row(shaped(vec(ga, `grad_a_${k}`), nk, 1), shaped(rowVector(np, (j) => num(hPrev[j], null, `h_${k - 1}[${j}]`)), 1, np)),
+      shaped(matrix(nk, np, (i, j) => num(gW[i][j], `eq-grad_W-${k}-${i}-${j}`, `grad_W_${k}[${i},${j}]`)), nk, np),
     ),
     eq(
       `Biases: \u2207<sub>b<sub>${k}</sub></sub>\u2112 = \u2207<sub>a<sub>${k}</sub></sub>\u2112`,
-      math(`grad_b_${k}`, eqs(grad(sym("b", k)), shaped(vec(trace.grad_b[k - 1], `grad_b_${k}`, `eq-grad_b-${k}`), nk, 1))),
+      math(`grad_b_${k}`, eqs(grad(sym("b", k)), grad(sym("a", k)), shaped(vec(trace.grad_b[k - 1], `grad_b_${k}`, `eq-grad_b-${k}`), nk, 1))),
     ),
   );
   const W = d.W[k - 1];
   out.push(
-    eq(
+    calc(
       `To the layer below: \u2207<sub>h<sub>${k - 1}</sub></sub>\u2112 = W<sub>${k}</sub><sup>T</sup> \u2207<sub>a<sub>${k}</sub></sub>\u2112${k === 1 ? " &nbsp;(the gradient with respect to the input x)" : ""}`,
-      math(
-        `grad_h_${k - 1}`,
-        eqs(
-          grad(sym("h", k - 1)),
-          row(shaped(matrix(np, nk, (i, j) => num(W[j][i], null, `W_${k}[${j},${i}]`)), np, nk), shaped(vec(ga, `grad_a_${k}`), nk, 1)),
-          shaped(vec(trace.grad_h[k - 1][0], `grad_h_${k - 1}`, `eq-grad_h-${k - 1}`), np, 1),
-        ),
-      ),
+      `grad_h_${k - 1}`,
+      [grad(sym("h", k - 1)), mo("="), transpose(sym("W", k)), grad(sym("a", k))],
+      row(shaped(matrix(np, nk, (i, j) => num(W[j][i], null, `W_${k}[${j},${i}]`)), np, nk), shaped(vec(ga, `grad_a_${k}`), nk, 1)),
+      shaped(vec(trace.grad_h[k - 1][0], `grad_h_${k - 1}`, `eq-grad_h-${k - 1}`), np, 1),
     ),
   );
   return out;
@@ -213,49 +224,34 @@ function updateStep(d) {
   const u = d.update;
   const { config } = d;
   const L = config.sizes.length - 1;
-  const out = [];
   const sgd = u.optimizer.name === "sgd";
-  out.push(
-    el("p", { class: "note", html: sgd
-      ? `\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398 with \u03B7 = ${u.optimizer.eta}: every weight and bias moves against its gradient.`
-      : `Optimiser ${u.optimizer.name} (\u03B7 = ${u.optimizer.eta}): the step uses the gradient and the optimiser's state; before and after are shown.` }),
-  );
+  const out = [
+    el("p", {
+      class: "note",
+      html: sgd
+        ? `\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398 with \u03B7 = ${u.optimizer.eta}: every weight and bias moves against its gradient. Before and after, layer by layer:`
+        : `Optimiser ${u.optimizer.name} (\u03B7 = ${u.optimizer.eta}): the step uses the gradient and the optimiser's state. Before and after, layer by layer:`,
+    }),
+  ];
   for (let k = L; k >= 1; k--) {
     const nk = config.sizes[k];
     const np = config.sizes[k - 1];
-    const eta = num(u.optimizer.eta, null, "eta");
-    const after = (name, node) => node;
+    const before = matrix(nk, np, (i, j) => num(u.W_before[k - 1][i][j], `W_before-${k}-${i}-${j}`, `W_${k}[${i},${j}] before`));
+    const bBefore = column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`));
     out.push(
-      eq(
-        `W<sub>${k}</sub>: after = before ${sgd ? "\u2212 \u03B7 \u2207<sub>W</sub>\u2112" : "+ optimiser step"}`,
-        math(
-          `W_${k} update`,
-          eqs(
-            after("W", shaped(matrix(nk, np, (i, j) => num(u.W_after[k - 1][i][j], `W_after-${k}-${i}-${j}`, `W_${k}[${i},${j}] after`)), nk, np)),
-            sgd
-              ? row(
-                  matrix(nk, np, (i, j) => num(u.W_before[k - 1][i][j], `W_before-${k}-${i}-${j}`, `W_${k}[${i},${j}] before`)),
-                  mo("\u2212"),
-                  eta,
-                  matrix(nk, np, (i, j) => num(u.grad_W[k - 1][i][j], null, `grad_W_${k}[${i},${j}]`)),
-                )
-              : matrix(nk, np, (i, j) => num(u.W_before[k - 1][i][j], `W_before-${k}-${i}-${j}`, `W_${k}[${i},${j}] before`)),
-          ),
-        ),
-        math(
-          `b_${k} update`,
-          eqs(
-            shaped(column(nk, (i) => num(u.b_after[k - 1][i], `b_after-${k}-${i}`, `b_${k}[${i}] after`)), nk, 1),
-            sgd
-              ? row(
-                  column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`)),
-                  mo("\u2212"),
-                  num(u.optimizer.eta, null, "eta"),
-                  column(nk, (i) => num(u.grad_b[k - 1][i], null, `grad_b_${k}[${i}]`)),
-                )
-              : column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`)),
-          ),
-        ),
+      calc(
+        `W<sub>${k}</sub> \u2190 W<sub>${k}</sub> ${sgd ? "\u2212 \u03B7 \u2207<sub>W<sub>" + k + "</sub></sub>\u2112" : "+ the optimiser's step"}`,
+        `W_${k} update`,
+        [sym("W", k), mo("\u2190"), sym("W", k), ...(sgd ? [mo("\u2212"), mi("\u03B7"), grad(sym("W", k))] : [])],
+        sgd ? row(before, mo("\u2212"), num(u.optimizer.eta, null, "eta"), matrix(nk, np, (i, j) => num(u.grad_W[k - 1][i][j], null, `grad_W_${k}[${i},${j}]`))) : before,
+        shaped(matrix(nk, np, (i, j) => num(u.W_after[k - 1][i][j], `W_after-${k}-${i}-${j}`, `W_${k}[${i},${j}] after`)), nk, np),
+      ),
+      calc(
+        `b<sub>${k}</sub> \u2190 b<sub>${k}</sub> ${sgd ? "\u2212 \u03B7 \u2207<sub>b<sub>" + k + "</sub></sub>\u2112" : "+ the optimiser's step"}`,
+        `b_${k} update`,
+        [sym("b", k), mo("\u2190"), sym("b", k), ...(sgd ? [mo("\u2212"), mi("\u03B7"), grad(sym("b", k))] : [])],
+        sgd ? row(bBefore, mo("\u2212"), num(u.optimizer.eta, null, "eta"), column(nk, (i) => num(u.grad_b[k - 1][i], null, `grad_b_${k}[${i}]`))) : bBefore,
+        shaped(column(nk, (i) => num(u.b_after[k - 1][i], `b_after-${k}-${i}`, `b_${k}[${i}] after`)), nk, 1),
       ),
     );
   }

@@ -37,9 +37,12 @@ function build(element, d) {
       }
       emit(element, { kind: "row", split, row });
     };
-    refs.row.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
-    refs.split.addEventListener("change", go);
+    // Enter leaves the field (so the stepping keys F, B, U work right away); leaving it traces the row.
+    refs.row.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") refs.row.blur();
+    });
     refs.row.addEventListener("change", go);
+    refs.split.addEventListener("change", go);
     const random = () => {
       const split = refs.split.value;
       const n = (split === "train" ? data.X_train : data.X_test).length;
@@ -77,7 +80,12 @@ function build(element, d) {
     }
     emit(element, { kind: "input", x, y });
   };
-  refs.x.addEventListener("keydown", (e) => { if (e.key === "Enter") trace(); });
+  refs.x.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      refs.x.blur();
+      trace();
+    }
+  });
   parts.push(
     el("label", {}, `x (${n0})`, refs.x),
     el("label", {}, classification ? "label" : "target y", refs.y),
