@@ -17,7 +17,7 @@ import * as timelineView from "./views/timeline.js";
 import * as trainingView from "./views/training.js";
 
 const $ = (id) => document.getElementById(id);
-const perf = (window.__perf = { interactive: null, plotsReady: null, steps: [], frames: [], trainingFps: null, coreRenders: [], plotRenders: [] });
+const perf = (window.__perf = { interactive: null, plotsReady: null, steps: [], frames: [], trainingFps: null, coreRenders: [], plotRenders: [], frameParts: [] });
 const SURFACE_RESOLUTION = 48;
 
 // ---------------------------------------------------------------------------------------------
@@ -109,6 +109,11 @@ const plotsDirty = new Set();
 let plotsTimer = null;
 let plotsDrawing = Promise.resolve();
 
+// While training plays, the loss/gradient-norm curves (the costliest figure) redraw at most
+// this often; the boundary, the diagram and the layer panels redraw on every frame.
+const CURVES_EVERY_MS = 250;
+let curvesDrawnAt = 0;
+
 /** Draw the Plotly views that changed; resolves when Plotly has drawn them. */
 function renderPlots() {
   clearTimeout(plotsTimer);
@@ -121,12 +126,19 @@ function renderPlots() {
   const pending = [];
   const t0 = performance.now();
   try {
-    if (plotsDirty.has("dataplot")) pending.push(dataplotView.render($("dataplot"), { data: s.data, surface: s.surface, example: s.example, nL: cfg.sizes[L], output: cfg.output }));
-    if (plotsDirty.has("training")) pending.push(trainingView.render($("training"), { history: s.history, L }));
+    if (plotsDirty.has("dataplot")) {
+      pending.push(dataplotView.render($("dataplot"), { data: s.data, surface: s.surface, example: s.example, nL: cfg.sizes[L], output: cfg.output }));
+      plotsDirty.delete("dataplot");
+    }
+    if (plotsDirty.has("training") && !(s.playing && t0 - curvesDrawnAt < CURVES_EVERY_MS)) {
+      pending.push(trainingView.render($("training"), { history: s.history, L }));
+      plotsDirty.delete("training");
+      curvesDrawnAt = t0;
+    }
   } catch (err) {
     console.error(err);
+    plotsDirty.clear();
   }
-  plotsDirty.clear();
   perf.plotRenders.push(Math.round(performance.now() - t0));
   plotsDrawing = Promise.all(pending).catch((err) => console.error(err));
   return plotsDrawing;
@@ -302,7 +314,8 @@ async function refreshTrace() {
     if (seq !== traceSeq || state.network !== net) return;
     setError("example", null);
     const patch = { trace };
-    if (trace.diverged) patch.diverged = { ...trace.diverged, where: "Tracing this example" };
+    // Keep the first report (where training diverged); a trace only reports when nothing did.
+    if (trace.diverged && !state.diverged) patch.diverged = { ...trace.diverged, where: "Tracing this example" };
     setState(patch);
   } catch (err) {
     if (seq !== traceSeq) return;
@@ -340,6 +353,11 @@ function pushTimeline(label) {
 
 function optimizer() {
   return { name: state.training.optimizer, eta: state.training.eta };
+}
+
+/** Where a training run diverged: the epoch it was in and the update (step) it reached. */
+function trainingWhere(res) {
+  return `Training, during epoch ${res.epoch + 1} (after update ${res.step})`;
 }
 
 function divergedFrom(d, where) {
@@ -428,7 +446,7 @@ async function epoch() {
     const res = await trainEpochs(1);
     if (!res) return;
     const history = [...state.history, ...res.history];
-    setState({ history, diverged: divergedFrom(res.diverged, `Training, epoch ${res.epoch} (step ${res.step})`), update: null, stage: state.stage > 2 * L() ? 0 : state.stage });
+    setState({ history, diverged: divergedFrom(res.diverged, trainingWhere(res)), update: null, stage: state.stage > 2 * L() ? 0 : state.stage });
     await refreshNetwork();
     pushTimeline(`epoch ${res.epoch}`);
     await Promise.all([refreshTrace(), refreshSurface()]);
@@ -465,6 +483,11 @@ async function togglePlay() {
   playLoop = runTraining();
 }
 
+/**
+ * Continuous training, one epoch per frame, pipelined: while a frame is drawn the server already
+ * trains the next epoch (requests on one network are served in order, so the fetched network,
+ * boundary and trace always belong to the same epoch).
+ */
 async function runTraining() {
   const token = ++playToken;
   const net = state.network;
@@ -472,24 +495,37 @@ async function runTraining() {
   setState({ playing: true, update: null, stage: state.stage > 2 * L() ? 0 : state.stage });
   const frames = [];
   const twoD = net.config.sizes[0] <= 2;
+  const fetchFrame = () => {
+    const res = trainEpochs(1);
+    // Issued right behind the training request, so they see the parameters it leaves.
+    const rest = Promise.all([
+      api.getNetwork(net.id),
+      twoD ? api.surface(net.id, 36) : Promise.resolve(null),
+      api.backward(net.id, state.example),
+    ]);
+    return Promise.all([res, rest]);
+  };
   try {
-    while (token === playToken && state.playing) {
-      const res = await trainEpochs(1);
+    let next = fetchFrame();
+    while (token === playToken) {
+      const t0 = performance.now();
+      const [res, [network, surface, trace]] = await next;
       if (!res || token !== playToken) break;
-      const [network, surface, trace] = await Promise.all([
-        api.getNetwork(net.id),
-        twoD ? api.surface(net.id, 36) : Promise.resolve(null),
-        api.backward(net.id, state.example),
-      ]);
-      if (token !== playToken) break;
+      const stopping = !state.playing || res.diverged || trace.diverged;
+      if (!stopping) next = fetchFrame();
+      const t1 = performance.now();
       setState({ network, surface, trace, history: [...state.history, ...res.history] });
       renderNow();
+      const t2 = performance.now();
       await renderPlots();
-      frames.push(performance.now());
+      const t3 = performance.now();
+      frames.push(t3);
+      perf.frameParts.push({ wait: Math.round(t1 - t0), core: Math.round(t2 - t1), plots: Math.round(t3 - t2) });
       if (res.diverged || trace.diverged) {
-        setState({ diverged: divergedFrom(res.diverged || trace.diverged, `Training, epoch ${res.epoch} (step ${res.step})`) });
+        setState({ diverged: divergedFrom(res.diverged || trace.diverged, trainingWhere(res)) });
         break;
       }
+      if (stopping) break;
     }
   } catch (err) {
     setError("train", err.message);
@@ -500,9 +536,17 @@ async function runTraining() {
     perf.frames.push({ frames: frames.length, fps });
   }
   if (state.playing && token === playToken) setState({ playing: false });
+  plotsDirty.add("training"); // the curves' last points, held back while playing
+  renderPlots();
   if (token === playToken && state.network && state.network.id === net.id) {
+    // One consistent last frame: the network, its boundary and the trace after the last epoch.
+    try {
+      await refreshNetwork();
+    } catch (err) {
+      setError("train", err.message);
+    }
     pushTimeline(`trained to epoch ${state.network.epoch}`);
-    refreshSurface();
+    await Promise.all([refreshTrace(), refreshSurface()]);
   }
 }
 

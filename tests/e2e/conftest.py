@@ -50,39 +50,39 @@ def live_server() -> Iterator[str]:
     """The whole app, served by uvicorn on 127.0.0.1:<free port>, for the test session."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile()
     env = {**os.environ, "BACKPROP_PERSIST": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"the server exited with {proc.returncode}:\n{log.read().decode(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/v1/meta", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer on {url} within {START_TIMEOUT_S} s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")
+                    raise RuntimeError(f"the server exited with {proc.returncode}:\n{output}")
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v1/meta", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer on {url} within {START_TIMEOUT_S} s")
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -146,12 +146,23 @@ class Lab:
         )
         return {k: float(v) for k, v in pairs}
 
+    def wait_value(self, testid: str, value: float, *, equal: bool = True) -> None:
+        """Until the element shows exactly `value` (or, with equal=False, anything else)."""
+        op = "===" if equal else "!=="
+        self.page.wait_for_function(
+            f"(v) => {{ const n = document.querySelector('[data-testid=\"{testid}\"]');"
+            f" return !!n && n.dataset.value !== undefined && Number(n.dataset.value) {op} v; }}",
+            arg=value,
+        )
+
     def has_value(self, testid: str) -> bool:
         return self.page.get_by_test_id(testid).get_attribute("data-value") is not None
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         response = self.page.request.fetch(
-            f"/api/v1{path}", method=method, data=json.dumps(body) if body is not None else None,
+            f"/api/v1{path}",
+            method=method,
+            data=json.dumps(body) if body is not None else None,
             headers={"Content-Type": "application/json"},
         )
         assert response.ok, f"{method} {path}: {response.status} {response.text()}"
@@ -169,8 +180,6 @@ class Lab:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.wait_for_timeout(150)
         self.page.screenshot(path=str(SCREENSHOTS / name))
-
-
 
 
 @pytest.fixture

@@ -55,9 +55,7 @@ def test_clicking_a_weight_edits_it_and_forward_values_change(lab: Lab) -> None:
     net = lab.api("GET", f"/networks/{lab.network_id}")
     assert net["W"][1][0][1] == 2.5
     trace = lab.trace()
-    page.wait_for_function(
-        "(v) => document.querySelector('[data-testid=\"a-2-0\"]').dataset.value === v", arg=repr(trace["a"][1][0][0])
-    )
+    lab.wait_value("a-2-0", trace["a"][1][0][0])
     assert lab.stage == 3, "editing keeps the step the student is looking at"
     assert [lab.value(f"a-1-{i}") for i in range(3)] == a1, "layer 1 does not depend on W_2"
     assert lab.value("a-2-0") != a2[0], "a_2[0] uses W_2[0,1]"

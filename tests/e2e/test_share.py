@@ -22,7 +22,6 @@ def test_reloading_the_url_rebuilds_the_same_network(lab: Lab) -> None:
     seed.press("Enter")
     page.wait_for_function("new URLSearchParams(location.search).get('seed') === '11'")
     before_id = lab.network_id
-    page.wait_for_function(f"document.body.dataset.networkId !== '' && new URLSearchParams(location.search).get('seed') === '11'")
     lab.wait_trace()
     net = lab.api("GET", f"/networks/{lab.network_id}")
     assert net["config"]["seed"] == 11
@@ -66,11 +65,11 @@ def test_export_then_import_gives_the_same_numbers(lab: Lab, tmp_path: Path) -> 
     seed.fill("3")
     seed.press("Enter")
     page.wait_for_function("new URLSearchParams(location.search).get('seed') === '3'")
-    page.wait_for_function("(v) => document.querySelector('[data-testid=\"W-1-0-0\"]').dataset.value !== v", arg=repr(W["W-1-0-0"]))
+    lab.wait_value("W-1-0-0", W["W-1-0-0"], equal=False)
     assert lab.values("W-") != W
     page.get_by_test_id("f-import").set_input_files(str(path))
     expect(page.get_by_test_id("share-note")).to_contain_text("Imported")
-    page.wait_for_function("(v) => document.querySelector('[data-testid=\"W-1-0-0\"]').dataset.value === v", arg=repr(W["W-1-0-0"]))
+    lab.wait_value("W-1-0-0", W["W-1-0-0"])
     lab.wait_trace()
     assert lab.values("W-") == W
     assert lab.values("b-") == b

@@ -125,9 +125,7 @@ def test_update_moves_each_parameter_by_minus_eta_grad(lab: Lab) -> None:
     page.keyboard.press("f")
     lab.wait_stage(1)
     fresh = lab.trace()
-    page.wait_for_function(
-        f"document.querySelector('[data-testid=\"a-1-0\"]').dataset.value === '{fresh['a'][0][0][0]!r}'"
-    )
+    lab.wait_value("a-1-0", fresh["a"][0][0][0])
 
 
 def test_timeline_goes_back_to_an_earlier_state(lab: Lab) -> None:
@@ -141,9 +139,7 @@ def test_timeline_goes_back_to_an_earlier_state(lab: Lab) -> None:
     assert lab.values("W-") != first
     page.get_by_test_id("timeline-0").click()
     expect(page.get_by_test_id("timeline-0")).to_have_attribute("aria-current", "true")
-    page.wait_for_function(
-        "(v) => document.querySelector('[data-testid=\"W-1-0-0\"]').dataset.value === v", arg=repr(first["W-1-0-0"])
-    )
+    lab.wait_value("W-1-0-0", first["W-1-0-0"])
     assert lab.values("W-") == first
     net = lab.api("GET", f"/networks/{lab.network_id}")
     assert net["W"][0][0][0] == first["W-1-0-0"]

@@ -33,9 +33,7 @@ def test_an_epoch_adds_a_point_to_the_loss_curve(lab: Lab) -> None:
     assert net["epoch"] == 2
     # The traced values follow the trained parameters.
     trace = lab.trace()
-    page.wait_for_function(
-        "(v) => document.querySelector('[data-testid=\"h-0-0\"]').dataset.value === v", arg=repr(trace["h"][0][0][0])
-    )
+    lab.wait_value("h-0-0", trace["h"][0][0][0])
     assert lab.values("W-")["W-1-0-0"] == net["W"][0][0][0]
 
 
@@ -66,7 +64,10 @@ def test_divergence_says_where_and_offers_reset(lab: Lab) -> None:
     banner = page.get_by_test_id("banner")
     for _ in range(6):
         page.get_by_test_id("btn-epoch").click()
-        page.wait_for_function("!document.querySelector('[data-testid=\"btn-epoch\"]').disabled || document.querySelector('[data-testid=\"banner\"]').hidden === false")
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"btn-epoch\"]').disabled"
+            " || !document.querySelector('[data-testid=\"banner\"]').hidden"
+        )
         if banner.is_visible():
             break
     expect(banner).to_be_visible()
@@ -79,7 +80,5 @@ def test_divergence_says_where_and_offers_reset(lab: Lab) -> None:
     page.get_by_test_id("btn-diverged-reset").click()
     expect(banner).to_be_hidden()
     expect(page.get_by_test_id("status")).to_contain_text("step 0")
-    page.wait_for_function(
-        "(v) => document.querySelector('[data-testid=\"W-1-0-0\"]').dataset.value === v", arg=repr(first["W-1-0-0"])
-    )
+    lab.wait_value("W-1-0-0", first["W-1-0-0"])
     assert lab.values("W-") == first, "reset gives exactly the first weights (same seed)"

@@ -18,6 +18,16 @@ function bind(element) {
   });
 }
 
+function range(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 function tracedX(example, data) {
   if (example.kind === "row" && data) {
     const X = example.split === "train" ? data.X_train : data.X_test;
@@ -26,25 +36,117 @@ function tracedX(example, data) {
   return example.x;
 }
 
-function surfaceTrace(surface, info, nL, output) {
+const hexRgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+const WHITE = [247, 247, 247];
+const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
+/** Low values blue, middle white, high values orange: the same ends as the class colours 0 and 1. */
+export const TWO_ENDS = [[0, CLASS_COLORS[0]], [0.5, "#f7f7f7"], [1, CLASS_COLORS[1]]];
+
+function twoEnds(t) {
+  const u = Math.max(0, Math.min(1, t));
+  return u < 0.5 ? mix(hexRgb(CLASS_COLORS[0]), WHITE, u * 2) : mix(WHITE, hexRgb(CLASS_COLORS[1]), (u - 0.5) * 2);
+}
+
+/**
+ * The network's output over the plane as an image (one pixel per grid point, scaled smoothly by
+ * the browser): P(class 1) for two classes, the winning class for more, y_hat for regression.
+ * Drawn as a layout image, so a new boundary redraws only the image, not the points.
+ */
+function surfaceImage(surface, info, nL, output, yRange) {
   if (!surface || !surface.x2) return null;
   const yh = surface.y_hat;
-  const base = { type: "heatmap", x: [...surface.x1], y: [...surface.x2], hoverinfo: "skip", showscale: false, zsmooth: "fast", opacity: 0.6 };
-  if (info.task === "classification" && (nL === 2 || nL === 1) && output !== "linear") {
-    const z = yh.map((r) => r.map((c) => (nL === 2 ? c[1] : c[0])));
-    return { ...base, z, zmin: 0, zmax: 1, colorscale: [[0, CLASS_COLORS[0]], [0.5, "#f7f7f7"], [1, CLASS_COLORS[1]]] };
-  }
-  if (info.task === "classification") {
-    const z = yh.map((r) => r.map((c) => c.indexOf(Math.max(...c.map((v) => (v === null ? -Infinity : v))))));
-    const k = nL;
-    const scale = [];
-    for (let c = 0; c < k; c++) {
-      scale.push([c / k, CLASS_COLORS[c % CLASS_COLORS.length]], [(c + 1) / k, CLASS_COLORS[c % CLASS_COLORS.length]]);
+  const rows = yh.length;
+  const cols = yh[0].length;
+  const canvas = document.createElement("canvas");
+  canvas.width = cols;
+  canvas.height = rows;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(cols, rows);
+  const binary = info.task === "classification" && (nL === 2 || nL === 1) && output !== "linear";
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = yh[r][c];
+      let rgb;
+      if (v.some((x) => x === null)) rgb = [200, 40, 40];
+      else if (binary) rgb = twoEnds(nL === 2 ? v[1] : v[0]);
+      else if (info.task === "classification") {
+        let best = 0;
+        for (let j = 1; j < v.length; j++) if (v[j] > v[best]) best = j;
+        rgb = mix(WHITE, hexRgb(CLASS_COLORS[best % CLASS_COLORS.length]), 0.75);
+      } else {
+        rgb = twoEnds((v[0] - yRange[0]) / (yRange[1] - yRange[0] || 1));
+      }
+      const o = ((rows - 1 - r) * cols + c) * 4; // row 0 of the image is the top (largest x2)
+      img.data[o] = rgb[0];
+      img.data[o + 1] = rgb[1];
+      img.data[o + 2] = rgb[2];
+      img.data[o + 3] = 255;
     }
-    return { ...base, z, zmin: -0.5, zmax: k - 0.5, colorscale: scale, opacity: 0.35, zsmooth: false };
   }
-  const z = yh.map((r) => r.map((c) => c[0]));
-  return { ...base, z, colorscale: "Viridis", opacity: 0.55, showscale: true, colorbar: { thickness: 8, len: 0.8, title: { text: "\u0177" } } };
+  ctx.putImageData(img, 0, 0);
+  const x1 = surface.x1;
+  const x2 = surface.x2;
+  const dx = (x1[x1.length - 1] - x1[0]) / (cols - 1);
+  const dy = (x2[x2.length - 1] - x2[0]) / (rows - 1);
+  return {
+    image: {
+      source: canvas.toDataURL(), xref: "x", yref: "y", layer: "below", sizing: "stretch", opacity: 0.6,
+      x: x1[0] - dx / 2, y: x2[x2.length - 1] + dy / 2, sizex: x1[x1.length - 1] - x1[0] + dx, sizey: x2[x2.length - 1] - x2[0] + dy,
+    },
+    xrange: [x1[0] - dx / 2, x1[x1.length - 1] + dx / 2],
+    yrange: [x2[0] - dy / 2, x2[x2.length - 1] + dy / 2],
+  };
+}
+
+function buildPoints(data, example, info, oneD, feat, regressionRange) {
+  const points = [];
+  const pointsFor = (split, X, y) => {
+    const symbol = split === "train" ? "circle" : "x";
+    if (info.task === "classification") {
+      for (let c = 0; c < info.n_classes; c++) {
+        const rows = [];
+        for (let r = 0; r < X.length; r++) if (y[r] === c) rows.push(r);
+        if (!rows.length) continue;
+        const cname = info.class_names ? info.class_names[c] : String(c);
+        points.push({
+          type: "scatter", mode: "markers", name: `${cname} (${split})`, legendgroup: `c${c}`,
+          x: rows.map((r) => X[r][0]), y: rows.map((r) => (oneD ? c : X[r][1])),
+          customdata: rows.map((r) => [split, r]),
+          marker: { color: CLASS_COLORS[c % CLASS_COLORS.length], symbol, size: split === "train" ? 7 : 8, line: { color: "#fff", width: split === "train" ? 0.8 : 0 }, opacity: 0.9 },
+          hovertemplate: `${split} row %{customdata[1]}<br>${feat[0]} = %{x}<br>${oneD ? "label" : feat[1]} = %{y}<br>label ${c}: ${cname}<br>click to trace<extra></extra>`,
+        });
+      }
+    } else {
+      points.push({
+        type: "scatter", mode: "markers", name: `${split} data`,
+        x: X.map((r) => r[0]), y: X.map((r, i) => (oneD ? y[i][0] : r[1])), customdata: X.map((_, i) => [split, i, full(y[i][0])]),
+        marker: oneD
+          ? { color: split === "train" ? CLASS_COLORS[0] : CLASS_COLORS[1], symbol, size: 7 }
+          : { color: y.map((t) => t[0]), colorscale: TWO_ENDS, cmin: regressionRange[0], cmax: regressionRange[1], symbol, size: 7, line: { color: "#333", width: 0.6 } },
+        hovertemplate: `${split} row %{customdata[1]}<br>x = %{x}<br>${oneD ? "y" : `x2 = %{y}<br>y`} = %{customdata[2]}<br>click to trace<extra></extra>`,
+      });
+    }
+  };
+  pointsFor("train", data.X_train, data.y_train);
+  pointsFor("test", data.X_test, data.y_test);
+  const tx = tracedX(example, data);
+  if (tx) {
+    let ty = tx[1];
+    if (oneD) {
+      if (example.kind === "row") {
+        const Y = example.split === "train" ? data.y_train : data.y_test;
+        const v = Y[example.row];
+        ty = Array.isArray(v) ? v[0] : v;
+      } else {
+        ty = Array.isArray(example.y[0]) ? example.y[0][0] : example.y[0];
+      }
+    }
+    points.push({
+      type: "scatter", mode: "markers", name: "traced example", x: [tx[0]], y: [ty], hoverinfo: "skip",
+      marker: { symbol: "circle-open", size: 18, color: "#000", line: { width: 3, color: "#000" } },
+    });
+  }
+  return points;
 }
 
 /** data: {data: dataset response, surface, example, nL, output} */
@@ -68,8 +170,8 @@ export function render(element, d) {
   const nIn = info.n_inputs;
   const feat = info.feature_names;
   const oneD = nIn === 1;
-  const s = surfaceTrace(surface, info, nL, output);
-  if (s) traces.push(s);
+  const regressionRange = info.task === "regression" ? range(data.y_train.map((t) => t[0]).concat(data.y_test.map((t) => t[0]))) : null;
+  const img = surfaceImage(surface, info, nL, output, regressionRange);
   if (oneD && surface) {
     for (let j = 0; j < nL; j++) {
       traces.push({
@@ -78,54 +180,22 @@ export function render(element, d) {
       });
     }
   }
-  const pointsFor = (split, X, y) => {
-    const symbol = split === "train" ? "circle" : "x";
-    if (info.task === "classification") {
-      for (let c = 0; c < info.n_classes; c++) {
-        const rows = [];
-        for (let r = 0; r < X.length; r++) if (y[r] === c) rows.push(r);
-        if (!rows.length) continue;
-        const cname = info.class_names ? info.class_names[c] : String(c);
-        traces.push({
-          type: "scatter", mode: "markers", name: `${cname} (${split})`, legendgroup: `c${c}`,
-          x: rows.map((r) => X[r][0]), y: rows.map((r) => (oneD ? c : X[r][1])),
-          customdata: rows.map((r) => [split, r]),
-          marker: { color: CLASS_COLORS[c % CLASS_COLORS.length], symbol, size: split === "train" ? 7 : 8, line: { color: "#fff", width: split === "train" ? 0.8 : 0 }, opacity: 0.9 },
-          hovertemplate: `${split} row %{customdata[1]}<br>${feat[0]} = %{x}<br>${oneD ? "label" : feat[1]} = %{y}<br>label ${c}: ${cname}<br>click to trace<extra></extra>`,
-        });
-      }
-    } else {
-      traces.push({
-        type: "scatter", mode: "markers", name: `${split} data`,
-        x: X.map((r) => r[0]), y: X.map((r, i) => (oneD ? y[i][0] : r[1])), customdata: X.map((_, i) => [split, i, full(y[i][0])]),
-        marker: oneD
-          ? { color: split === "train" ? CLASS_COLORS[0] : CLASS_COLORS[1], symbol, size: 7 }
-          : { color: y.map((t) => t[0]), colorscale: "Viridis", symbol, size: 7, line: { color: "#fff", width: 0.6 } },
-        hovertemplate: `${split} row %{customdata[1]}<br>x = %{x}<br>${oneD ? "y" : `x2 = %{y}<br>y`} = %{customdata[2]}<br>click to trace<extra></extra>`,
-      });
-    }
-  };
-  pointsFor("train", data.X_train, data.y_train);
-  pointsFor("test", data.X_test, data.y_test);
-  const tx = tracedX(example, data);
-  if (tx) {
-    let ty = tx[1];
-    if (oneD) {
-      if (example.kind === "row") {
-        const Y = example.split === "train" ? data.y_train : data.y_test;
-        const v = Y[example.row];
-        ty = Array.isArray(v) ? v[0] : v;
-      } else {
-        ty = Array.isArray(example.y[0]) ? example.y[0][0] : example.y[0];
-      }
-    }
-    traces.push({
-      type: "scatter", mode: "markers", name: "traced example", x: [tx[0]], y: [ty], hoverinfo: "skip",
-      marker: { symbol: "circle-open", size: 18, color: "#000", line: { width: 3, color: "#000" } },
-    });
+  // The points change only with the data or the traced example: the same trace objects are
+  // reused otherwise, so Plotly.react redraws just the boundary image while training plays.
+  const pointsKey = `${data.spec ? JSON.stringify(data.spec) : ""}|${data.X_train.length}|${JSON.stringify(example)}|${regressionRange}`;
+  if (element._pointsKey !== pointsKey || element._pointsData !== data) {
+    element._pointsKey = pointsKey;
+    element._pointsData = data;
+    element._points = buildPoints(data, example, info, oneD, feat, regressionRange);
   }
+  traces.push(...element._points);
   layout.xaxis = { title: { text: feat[0], standoff: 2 }, zeroline: false, automargin: true };
   layout.yaxis = { title: { text: oneD ? (info.task === "classification" ? "label" : "y") : feat[1], standoff: 2 }, zeroline: false, automargin: true };
+  if (img) {
+    layout.images = [img.image];
+    layout.xaxis.range = img.xrange;
+    layout.yaxis.range = img.yrange;
+  }
   if (nIn > 2) {
     layout.annotations = [{ text: `${nIn} inputs: showing the first two; no boundary drawn`, showarrow: false, xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", font: { size: 10, color: "#5b6575" } }];
   }

@@ -32,14 +32,15 @@ function algorithm(stage, L) {
 }
 
 /**
- * One computed quantity on two lines: "symbol = formula = numbers" and then "= result",
- * so even wide matrices fit the panel and the computed value stands out.
+ * One computed quantity on three lines: the formula, "= the numbers plugged in", "= the result",
+ * so wide matrices still fit the panel and the computed value stands out.
  */
 function calc(caption, label, symbolic, numeric, result) {
   return eq(
     caption,
-    math(label, row(...symbolic, mo("="), numeric)),
-    el("div", { class: "result" }, math(`${label}, result`, row(mo("="), result))),
+    math(label, row(...symbolic)),
+    el("div", { class: "numbers" }, math(`${label}, with the numbers`, row(mo("="), numeric))),
+    el("div", { class: "result", "data-testid": "eq-result" }, math(`${label}, result`, row(mo("="), result))),
   );
 }
 
@@ -240,14 +241,14 @@ function updateStep(d) {
     const bBefore = column(nk, (i) => num(u.b_before[k - 1][i], `b_before-${k}-${i}`, `b_${k}[${i}] before`));
     out.push(
       calc(
-        `W<sub>${k}</sub> \u2190 W<sub>${k}</sub> ${sgd ? "\u2212 \u03B7 \u2207<sub>W<sub>" + k + "</sub></sub>\u2112" : "+ the optimiser's step"}`,
+        `Layer ${k}: the weights W<sub>${k}</sub> (${nk}\u00D7${np}), before and after`,
         `W_${k} update`,
         [sym("W", k), mo("\u2190"), sym("W", k), ...(sgd ? [mo("\u2212"), mi("\u03B7"), grad(sym("W", k))] : [])],
         sgd ? row(before, mo("\u2212"), num(u.optimizer.eta, null, "eta"), matrix(nk, np, (i, j) => num(u.grad_W[k - 1][i][j], null, `grad_W_${k}[${i},${j}]`))) : before,
         shaped(matrix(nk, np, (i, j) => num(u.W_after[k - 1][i][j], `W_after-${k}-${i}-${j}`, `W_${k}[${i},${j}] after`)), nk, np),
       ),
       calc(
-        `b<sub>${k}</sub> \u2190 b<sub>${k}</sub> ${sgd ? "\u2212 \u03B7 \u2207<sub>b<sub>" + k + "</sub></sub>\u2112" : "+ the optimiser's step"}`,
+        `Layer ${k}: the biases b<sub>${k}</sub>, before and after`,
         `b_${k} update`,
         [sym("b", k), mo("\u2190"), sym("b", k), ...(sgd ? [mo("\u2212"), mi("\u03B7"), grad(sym("b", k))] : [])],
         sgd ? row(bBefore, mo("\u2212"), num(u.optimizer.eta, null, "eta"), column(nk, (i) => num(u.grad_b[k - 1][i], null, `grad_b_${k}[${i}]`))) : bBefore,

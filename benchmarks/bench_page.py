@@ -1,0 +1,194 @@
+"""Benchmark the page in a real browser (not a test; tests/e2e/test_performance.py runs it too).
+
+Measured with the page's own performance marks (window.__perf, see static/js/main.js):
+
+* interactive: navigation start -> the network is built, its trace fetched and the stepper,
+  diagram, equations and layer panels drawn and painted (target: under 1.5 s on loopback).
+  "cold" is a fresh browser context (empty HTTP cache), "warm" a reload in the same context.
+  plots_ready: the same, until the Plotly data and training plots are drawn too.
+* step: a Forward or Backward press -> every view redrawn and painted (target: under 50 ms).
+* training_fps: while playing, completed updates per second of the live training view (one
+  epoch trained, the network, decision boundary and trace fetched, every view redrawn;
+  target: 20 or more).
+
+    .venv/bin/python benchmarks/bench_page.py [--repeats 5] [--out docs/screenshots/perf.json]
+
+Chromium comes from $CHROMIUM_PATH or `chromium` on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "docs" / "screenshots" / "perf.json"
+QUERY = "?ds=xor&sizes=2,3,3,2&act=tanh,tanh&eta=0.3&bs=16"
+VIEWPORT = {"width": 1280, "height": 720}
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+TARGETS = {"interactive_ms": 1500, "step_ms": 50, "training_fps": 20}
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "median": round(statistics.median(ordered), 1),
+        "p90": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1),
+        "min": round(ordered[0], 1),
+        "max": round(ordered[-1], 1),
+        "n": len(ordered),
+    }
+
+
+def _ready(page: Any) -> None:
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    page.wait_for_function("window.__perf.plotsReady !== null", timeout=30_000)
+
+
+def measure(browser: Browser, base_url: str, repeats: int = 3, play_seconds: float = 4.0) -> dict[str, Any]:
+    """Open the page `repeats` times, step through it, play training; return the figures."""
+    cold: list[float] = []
+    warm: list[float] = []
+    plots_cold: list[float] = []
+    steps: list[dict[str, Any]] = []
+    fps: list[float] = []
+    for _ in range(repeats):
+        context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
+        page = context.new_page()
+        page.goto(f"/{QUERY}")
+        _ready(page)
+        cold.append(page.evaluate("window.__perf.interactive"))
+        plots_cold.append(page.evaluate("window.__perf.plotsReady"))
+        page.reload()
+        _ready(page)
+        warm.append(page.evaluate("window.__perf.interactive"))
+        L = 3
+        for _ in range(3):  # three passes: F x L then B x L
+            for key, count in (("f", L), ("b", L)):
+                for _ in range(count):
+                    before = page.evaluate("window.__perf.steps.length")
+                    page.keyboard.press(key)
+                    page.wait_for_function(f"window.__perf.steps.length > {before}")
+            page.keyboard.press("f")  # from the end of the backward pass back to layer 1
+            page.wait_for_function("document.body.dataset.stage === '1'")
+            page.evaluate("window.__perf.steps.pop()")
+            page.get_by_test_id("stage-0").click()
+            page.wait_for_function("document.body.dataset.stage === '0'")
+            page.evaluate("window.__perf.steps.pop()")
+        steps.extend(page.evaluate("window.__perf.steps"))
+        page.keyboard.press(" ")
+        page.wait_for_timeout(int(play_seconds * 1000))
+        page.keyboard.press(" ")
+        page.wait_for_function(
+            "document.querySelector('[data-testid=\"btn-play\"]').getAttribute('aria-pressed') === 'false'"
+        )
+        page.wait_for_function("window.__perf.trainingFps !== null")
+        fps.append(page.evaluate("window.__perf.trainingFps"))
+        context.close()
+    step_ms = [s["ms"] for s in steps]
+    return {
+        "what": "Backprop Lab page timings from the page's own performance marks (window.__perf)",
+        "page": QUERY,
+        "viewport": VIEWPORT,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": browser.version},
+        "targets": TARGETS,
+        "interactive_ms": {"cold": _summary(cold), "warm": _summary(warm)},
+        "plots_ready_ms": {"cold": _summary(plots_cold)},
+        "step_redraw_ms": {
+            "all": _summary(step_ms),
+            "forward": _summary([s["ms"] for s in steps if s["kind"] == "forward"]),
+            "backward": _summary([s["ms"] for s in steps if s["kind"] == "backward"]),
+        },
+        "training_fps": _summary(fps),
+    }
+
+
+def report(figures: dict[str, Any], out: Path) -> str:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    i = figures["interactive_ms"]
+    s = figures["step_redraw_ms"]["all"]
+    f = figures["training_fps"]
+    plots = figures["plots_ready_ms"]["cold"]["median"]
+    return (
+        f"interactive: cold median {i['cold']['median']} ms (max {i['cold']['max']}), "
+        f"warm median {i['warm']['median']} ms; plots drawn: cold median {plots} ms\n"
+        f"step redraw: median {s['median']} ms, p90 {s['p90']} ms, max {s['max']} ms over {s['n']} steps\n"
+        f"live training view: median {f['median']} updates/s (min {f['min']})\n"
+        f"written to {out}"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if chromium is None:
+        sys.exit("Chromium not found: install Debian's 'chromium' package or set CHROMIUM_PATH")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BACKPROP_PERSIST": "0"},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v1/meta", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    sys.exit("the server did not start")
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            figures = measure(browser, url, repeats=args.repeats)
+            browser.close()
+        print(report(figures, args.out))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
