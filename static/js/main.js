@@ -492,7 +492,8 @@ async function runTraining() {
   const token = ++playToken;
   const net = state.network;
   setError("train", null);
-  setState({ playing: true, update: null, stage: state.stage > 2 * L() ? 0 : state.stage });
+  // While it plays, the diagram and the panels show the whole forward pass of the traced example.
+  setState({ playing: true, update: null, stage: L() });
   const frames = [];
   const twoD = net.config.sizes[0] <= 2;
   const fetchFrame = () => {

@@ -28,7 +28,7 @@ function label(x, y, text, attrs = {}) {
  * series: [{name, values: number[] | null (not known yet), color, label(i) -> string}]
  */
 export function bars(width, height, title, series) {
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": title });
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", "aria-label": title });
   const n = Math.max(...series.map((sr) => (sr.values ? sr.values.length : sr.n || 0)), 1);
   const top = 16;
   const bottom = 14;
@@ -81,17 +81,19 @@ export function bars(width, height, title, series) {
  * blocks: [{title, rows, cols, z: number[][] | null, scale: number, label(i, j) -> string}]
  * Colour: divergingColor(z / scale), centred on zero (white), blue positive, orange negative.
  */
-export function heatmaps(width, height, blocks, gap = 10) {
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": blocks.map((b) => b.title).join(", ") });
+export function heatmaps(maxWidth, maxHeight, blocks, gap = 12) {
   const top = 14;
   const bottom = 14;
-  const h = height - top - bottom;
   const totalCols = blocks.reduce((acc, b) => acc + b.cols, 0);
   const maxRows = Math.max(...blocks.map((b) => b.rows));
-  const cell = Math.min(h / maxRows, (width - gap * (blocks.length - 1) - 4) / totalCols, 28);
+  const cell = Math.max(2, Math.min(32, (maxHeight - top - bottom) / maxRows, (maxWidth - gap * (blocks.length - 1) - 4) / totalCols));
+  // Each block is at least as wide as its title.
+  const widths = blocks.map((b) => Math.max(b.cols * cell, 22));
+  const width = Math.ceil(widths.reduce((a, w) => a + w, 0) + gap * (blocks.length - 1) + 4);
+  const height = Math.ceil(top + maxRows * cell + bottom);
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", "aria-label": blocks.map((b) => b.title).join(", ") });
   let x = 2;
-  for (const b of blocks) {
-    const bw = b.cols * cell;
+  blocks.forEach((b, bi) => {
     svg.append(label(x, 10, b.title, { fill: "#1d2430", "font-size": 10.5 }));
     for (let i = 0; i < b.rows; i++) {
       for (let j = 0; j < b.cols; j++) {
@@ -100,8 +102,8 @@ export function heatmaps(width, height, blocks, gap = 10) {
         svg.append(s("rect", { x: x + j * cell, y: top + i * cell, width: Math.max(cell - 1, 0.5), height: Math.max(cell - 1, 0.5), fill }, v === undefined ? `${b.label(i, j)}: not computed yet` : `${b.label(i, j)} = ${full(v)}`));
       }
     }
-    if (b.z) svg.append(label(x, top + b.rows * cell + 10, `\u00B1${fmt(b.scale)}`, { "font-size": 9 }));
-    x += bw + gap;
-  }
+    if (b.z && b.showScale !== false) svg.append(label(x, top + b.rows * cell + 10, `\u00B1${fmt(b.scale)}`, { "font-size": 9 }));
+    x += widths[bi] + gap;
+  });
   return svg;
 }

@@ -143,13 +143,13 @@ function drawHeat(p, k, sizes, W, b, trace, bk) {
   const gb = bk && trace ? trace.grad_b[k - 1].map((v) => [v]) : null;
   const pScale = maxAbs([Wk, b[k - 1]]) || 1;
   const gScale = gW ? maxAbs([gW, trace.grad_b[k - 1]]) || 1 : 1;
-  const svg = heatmaps(420, 150, [
+  const svg = heatmaps(440, 190, [
     { title: `W${sk}`, rows: nk, cols: np, z: Wk, scale: pScale, label: (i, j) => `W_${k}[${i},${j}]` },
-    { title: `b${sk}`, rows: nk, cols: 1, z: bcol, scale: pScale, label: (i) => `b_${k}[${i}]` },
+    { title: `b${sk}`, rows: nk, cols: 1, z: bcol, scale: pScale, showScale: false, label: (i) => `b_${k}[${i}]` },
     { title: `\u2207W${sk}`, rows: nk, cols: np, z: gW, scale: gScale, label: (i, j) => `grad_W_${k}[${i},${j}]` },
-    { title: `\u2207b${sk}`, rows: nk, cols: 1, z: gb, scale: gScale, label: (i) => `grad_b_${k}[${i}]` },
+    { title: `\u2207b${sk}`, rows: nk, cols: 1, z: gb, scale: gScale, showScale: false, label: (i) => `grad_b_${k}[${i}]` },
   ]);
-  p.heat.replaceChildren(svg);
+  p.heat.replaceChildren(svg, el("p", { class: "hint", text: "orange < 0 < blue (white = 0); \u00B1 = the largest |value| of the block; hover a cell for its value" }));
 }
 
 /**
