@@ -65,4 +65,8 @@ def network_from_dict(data: dict[str, Any]) -> Network:
     check_parameter_shapes(config.sizes, W, b)
     if any(not np.isfinite(p).all() for p in (*W, *b)):
         raise ValueError("network parameters must be finite numbers")
+    for key, arrays in state.items():  # one array per W_k (keys ending in _W) or per b_k (_b)
+        params = W if key.endswith("_W") else b if key.endswith("_b") else None
+        if params is None or [x.shape for x in arrays] != [p.shape for p in params]:
+            raise ValueError(f"optimizer state {key!r} does not fit the parameters: one array per W_k or b_k")
     return Network(config=config, W=W, b=b, step=step, epoch=epoch, optimizer_state=state)
