@@ -67,7 +67,7 @@ export const api = {
     request(
       "GET",
       `/datasets/${encodeURIComponent(spec.name)}` +
-        query({ seed: spec.seed, n: spec.n, noise: spec.noise, test_fraction: spec.test_fraction, standardize: spec.standardize }),
+        query({ seed: spec.seed, n: spec.n, noise: spec.noise, test_fraction: spec.test_fraction, standardize: spec.standardize, n_classes: spec.n_classes }),
     ),
   createNetwork: (body) => request("POST", "/networks", body),
   getNetwork: (id) => request("GET", `/networks/${id}`),
@@ -82,5 +82,7 @@ export const api = {
   step: (id, example, optimizer) => request("POST", `/networks/${id}/step`, { ...exampleBody(example), optimizer }),
   train: (id, body) => request("POST", `/networks/${id}/train`, body),
   stopTraining: (id) => request("POST", `/networks/${id}/train/stop`),
+  lessons: () => request("GET", "/lessons"),
+  lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),
   surface: (id, resolution) => request("GET", `/networks/${id}/surface${query({ resolution })}`),
 };

@@ -44,8 +44,10 @@ export function el(tag, attrs = {}, ...children) {
 
 /** Fill a table cell (or any element) with a value: short text, exact value in title and data-value. */
 export function setNumber(node, value, label) {
+  const exactText = value === null ? "NaN" : String(value);
+  if (node.dataset.value === exactText && !node.classList.contains("pending")) return;
   node.textContent = fmt(value);
-  node.dataset.value = value === null ? "NaN" : String(value);
+  node.dataset.value = exactText;
   node.title = label ? `${label} = ${full(value)}` : full(value);
   node.classList.remove("pending", "pos", "neg", "nonfinite");
   const c = signClass(value);
@@ -54,6 +56,7 @@ export function setNumber(node, value, label) {
 
 /** An unrevealed value: a dot, no data-value. */
 export function setPending(node, label) {
+  if (node.classList.contains("pending") && node.dataset.value === undefined) return;
   node.textContent = "\u00B7";
   delete node.dataset.value;
   node.title = label ? `${label}: not computed yet at this step` : "not computed yet";

@@ -6,13 +6,14 @@ import { api, ApiError } from "./api.js";
 import { el, full } from "./format.js";
 import { isBackward, isForward, lastStage, stageName, stageShort } from "./stages.js";
 import { setError, setState, state, subscribe } from "./state.js";
-import { DEFAULT_TRAINING, configFromNetwork, datasetSpec, fromQuery, networkBody, toQuery } from "./url.js";
+import { DEFAULT_TRAINING, configFromNetwork, datasetSpec, fromLesson, fromQuery, networkBody, toQuery } from "./url.js";
 import * as builderView from "./views/builder.js";
 import * as dataplotView from "./views/dataplot.js";
 import * as diagramView from "./views/diagram.js";
 import * as equationsView from "./views/equations.js";
 import * as exampleView from "./views/example.js";
 import * as layersView from "./views/layers.js";
+import * as lessonView from "./views/lesson.js";
 import * as timelineView from "./views/timeline.js";
 import * as trainingView from "./views/training.js";
 
@@ -32,6 +33,7 @@ const DEPS = {
   example: ["data", "example", "trace", "network"],
   training: ["history", "network"],
   timeline: ["timeline", "timelineIndex"],
+  lesson: ["lessons", "lesson"],
 };
 let dirty = new Set();
 let scheduled = false;
@@ -94,6 +96,7 @@ function renderNow() {
       if (needs("training")) plotsDirty.add("training");
     }
     if (needs("timeline")) timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex });
+    if (needs("lesson")) lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson });
     renderChrome();
   } catch (err) {
     console.error(err);
@@ -196,7 +199,7 @@ function renderChrome() {
   document.body.dataset.stage = String(stage);
   document.body.dataset.networkId = net ? net.id : "";
 
-  for (const where of ["build", "example", "train", "share", "step"]) {
+  for (const where of ["build", "example", "train", "share", "step", "lesson"]) {
     const node = $(`error-${where}`);
     const msg = s.errors[where];
     node.hidden = !msg;
@@ -266,12 +269,14 @@ function exampleFits(example, data) {
 
 function writeUrl() {
   if (!state.config) return;
-  const q = toQuery(state.config, state.training, state.example);
+  const q = toQuery(state.config, state.training, state.example, state.lesson ? state.lesson.id : null);
   if (q !== location.search) history.replaceState(null, "", q);
 }
 
 function sameSpec(a, b) {
-  return !!a && !!b && JSON.stringify(a) === JSON.stringify(b);
+  if (!a || !b) return false;
+  const keys = ["name", "seed", "n", "noise", "test_fraction", "standardize", "n_classes"];
+  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null));
 }
 
 /** Create the network for the current config (and fetch its data), replacing the old one. */
@@ -694,6 +699,32 @@ async function copyLink() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lessons.
+
+async function openLesson(id) {
+  setError("lesson", null);
+  if (!id) {
+    setState({ lesson: null });
+    writeUrl();
+    return;
+  }
+  try {
+    const lesson = await api.lesson(id);
+    const { config, training, example } = fromLesson(lesson);
+    setState({ lesson, config, training, ...(example ? { example } : {}) });
+    await build({ keepExample: !!example });
+  } catch (err) {
+    setError("lesson", err.message);
+  }
+}
+
+async function loadLessonNetwork(network) {
+  const { config } = fromLesson(state.lesson, network);
+  setState({ config });
+  await build({ keepExample: true });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events.
 
 let buildTimer = null;
@@ -749,6 +780,8 @@ function bindControls() {
   document.addEventListener("example-error", (e) => setError("example", e.detail.message));
   document.addEventListener("edit-parameter", (e) => openEditor(e.detail));
   document.addEventListener("timeline-go", (e) => goToTimeline(e.detail.index));
+  document.addEventListener("open-lesson", (e) => openLesson(e.detail.id));
+  document.addEventListener("lesson-network", (e) => loadLessonNetwork(e.detail.network));
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -766,7 +799,8 @@ function bindControls() {
     }
   });
 
-  // Hover tooltips for MathML numbers (HTML cells use the title attribute).
+  // Hover tooltips for elements without a native one: MathML numbers and the diagram (which
+  // computes its text on hover). HTML table cells use the title attribute.
   const tip = $("tooltip");
   document.addEventListener("mouseover", (e) => {
     const node = e.target.closest && e.target.closest("[data-tip]");
@@ -775,10 +809,11 @@ function bindControls() {
       return;
     }
     tip.textContent = node.getAttribute("data-tip");
-    const r = node.getBoundingClientRect();
-    tip.style.left = `${Math.min(r.left, window.innerWidth - 300)}px`;
-    tip.style.top = `${r.bottom + 4}px`;
     tip.hidden = false;
+    const x = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+    const y = e.clientY + 18 + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - 10 : e.clientY + 18;
+    tip.style.left = `${Math.max(4, x)}px`;
+    tip.style.top = `${Math.max(4, y)}px`;
   });
 
   let resizeTimer = null;
@@ -794,8 +829,21 @@ function bindControls() {
 async function init() {
   const parsed = fromQuery(location.search);
   try {
-    const [meta, datasets] = await Promise.all([api.meta(), api.datasets()]);
-    setState({ meta, datasets });
+    const [meta, datasets, lessons, lesson] = await Promise.all([
+      api.meta(),
+      api.datasets(),
+      api.lessons().catch(() => []),
+      parsed.lesson ? api.lesson(parsed.lesson).catch(() => null) : null,
+    ]);
+    setState({ meta, datasets, lessons, lesson });
+    if (parsed.lesson && !lesson) setError("lesson", `There is no lesson "${parsed.lesson}".`);
+    if (lesson && !parsed.hasConfig) {
+      // A lesson link (/?lesson=id) opens the lesson's own network, data, training and example.
+      const fromIt = fromLesson(lesson);
+      parsed.config = fromIt.config;
+      parsed.training = fromIt.training;
+      if (fromIt.example) parsed.example = fromIt.example;
+    }
   } catch (err) {
     setError("build", err instanceof ApiError ? err.message : String(err));
     return;

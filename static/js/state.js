@@ -3,6 +3,8 @@
 
 export const state = {
   meta: null, // GET /meta
+  lessons: [], // GET /lessons
+  lesson: null, // the open lesson (GET /lessons/{id})
   datasets: [], // GET /datasets
   config: null, // the builder's network configuration (see url.js for the fields)
   training: { eta: 0.1, batchSize: 16, optimizer: "sgd" },

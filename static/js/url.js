@@ -6,6 +6,7 @@ export const DEFAULT_CONFIG = {
   n: null, // number of points (null = the dataset's default)
   noise: null,
   dataSeed: 0,
+  nClasses: null, // "blobs" only: number of classes (null = the dataset's default)
   sizes: [2, 3, 3, 2],
   activations: ["tanh", "tanh"],
   output: "softmax",
@@ -35,6 +36,7 @@ export function fromQuery(search) {
   config.n = q.has("n") ? int(q.get("n"), null) : null;
   config.noise = q.has("noise") ? num(q.get("noise"), null) : null;
   config.dataSeed = int(q.get("dseed"), DEFAULT_CONFIG.dataSeed);
+  config.nClasses = q.has("k") ? int(q.get("k"), null) : null;
   if (q.has("sizes")) {
     const sizes = q.get("sizes").split(/[,\s]+/).filter(Boolean).map(Number);
     if (sizes.length >= 2 && sizes.every((s) => Number.isInteger(s) && s >= 1)) config.sizes = sizes;
@@ -56,16 +58,19 @@ export function fromQuery(search) {
     const [split, row] = ex.split(":");
     example = { kind: "row", split, row: Number(row), x: null, y: null };
   }
-  return { config, training, example };
+  const lesson = q.get("lesson") || null;
+  return { config, training, example, lesson, hasConfig: q.has("sizes") };
 }
 
-export function toQuery(config, training, example) {
+export function toQuery(config, training, example, lesson = null) {
   const q = new URLSearchParams();
+  if (lesson) q.set("lesson", lesson);
   q.set("ds", config.dataset || "");
   if (config.dataset) {
     if (config.n !== null) q.set("n", String(config.n));
     if (config.noise !== null) q.set("noise", String(config.noise));
     q.set("dseed", String(config.dataSeed));
+    if (config.nClasses !== null) q.set("k", String(config.nClasses));
   }
   q.set("sizes", config.sizes.join(","));
   if (config.activations.length) q.set("act", config.activations.join(","));
@@ -96,7 +101,9 @@ export function networkBody(config) {
 }
 
 export function datasetSpec(config) {
-  return { name: config.dataset, seed: config.dataSeed, n: config.n, noise: config.noise, test_fraction: 0.25, standardize: false };
+  const spec = { name: config.dataset, seed: config.dataSeed, n: config.n, noise: config.noise, test_fraction: 0.25, standardize: false };
+  if (config.nClasses !== null && config.nClasses !== undefined) spec.n_classes = config.nClasses;
+  return spec;
 }
 
 /** Config from an API Network (after an import), keeping the builder's dataset fields in step. */
@@ -108,6 +115,7 @@ export function configFromNetwork(network) {
     n: ds ? ds.n ?? null : null,
     noise: ds ? ds.noise ?? null : null,
     dataSeed: ds ? ds.seed ?? 0 : 0,
+    nClasses: ds ? ds.n_classes ?? null : null,
     sizes: [...c.sizes],
     activations: [...c.activations],
     output: c.output,
@@ -116,4 +124,34 @@ export function configFromNetwork(network) {
     initScale: c.init_scale,
     seed: c.seed,
   };
+}
+
+/** Config, training settings and example of a lesson (GET /lessons/{id}). */
+export function fromLesson(lesson, network = lesson.network) {
+  const ds = network.dataset || lesson.dataset;
+  const hidden = network.sizes.length - 2;
+  const acts = typeof network.activation === "string" ? Array.from({ length: hidden }, () => network.activation) : [...network.activation];
+  const config = {
+    dataset: ds ? ds.name : "",
+    n: ds ? ds.n ?? null : null,
+    noise: ds ? ds.noise ?? null : null,
+    dataSeed: ds ? ds.seed ?? 0 : 0,
+    nClasses: ds ? ds.n_classes ?? null : null,
+    sizes: [...network.sizes],
+    activations: acts,
+    output: network.output,
+    loss: network.loss,
+    init: network.init,
+    initScale: network.init_scale,
+    seed: network.seed,
+  };
+  const t = lesson.training;
+  const training = t
+    ? { eta: t.optimizer.eta, batchSize: t.batch_size, optimizer: t.optimizer.name }
+    : { ...DEFAULT_TRAINING };
+  let example = null;
+  const ex = lesson.example;
+  if (ex && ex.rows && ex.rows.length) example = { kind: "row", split: ex.split || "train", row: ex.rows[0], x: null, y: null };
+  else if (ex && ex.x) example = { kind: "input", split: null, row: null, x: Array.isArray(ex.x[0]) ? ex.x[0] : ex.x, y: ex.y.slice(0, 1) };
+  return { config, training, example };
 }

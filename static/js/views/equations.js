@@ -18,11 +18,18 @@ const eq = (caption, ...maths) => el("div", { class: "eq" }, el("p", { class: "e
 const eqs = (...parts) => row(...parts.flatMap((p, i) => (i ? [mo("="), p] : [p])));
 const vec = (values, label, testid) => column(values.length, (i) => num(values[i], testid ? `${testid}-${i}` : null, `${label}[${i}]`));
 
-function algorithm(stage, L) {
+/** The output gradient as the notes write it for this (O, loss) pair. */
+function outputRule(config) {
+  if (config.loss === "cross_entropy") return "\u2207<sub>a<sub>L</sub></sub>\u2112 = \u2212(e(y) \u2212 \u0177)";
+  if (config.output === "linear") return "\u2207<sub>a<sub>L</sub></sub>\u2112 = 2(\u0177 \u2212 y) &nbsp;(linear output, squared error)";
+  return "\u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112 &nbsp;(general form)";
+}
+
+function algorithm(stage, L, config) {
   const k = litLayer(stage, L);
   const lines = [
     ["fwd", "for k = 1 \u2026 L: &nbsp;a<sub>k</sub> = b<sub>k</sub> + W<sub>k</sub> h<sub>k\u22121</sub>; &nbsp;h<sub>k</sub> = g(a<sub>k</sub>) &nbsp;(h<sub>L</sub> = \u0177 = O(a<sub>L</sub>))", isForward(stage, L)],
-    ["out", "\u2207<sub>a<sub>L</sub></sub>\u2112 = \u2212(e(y) \u2212 \u0177)", isBackward(stage, L) && k === L],
+    ["out", outputRule(config), isBackward(stage, L) && k === L],
     ["params", "for k = L \u2026 1: &nbsp;\u2207<sub>W<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112 h<sub>k\u22121</sub><sup>T</sup>; &nbsp;\u2207<sub>b<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112", isBackward(stage, L)],
     ["below", "&nbsp;&nbsp;\u2207<sub>h<sub>k\u22121</sub></sub>\u2112 = W<sub>k</sub><sup>T</sup> \u2207<sub>a<sub>k</sub></sub>\u2112; &nbsp;\u2207<sub>a<sub>k\u22121</sub></sub>\u2112 = \u2207<sub>h<sub>k\u22121</sub></sub>\u2112 \u2299 g\u2032(a<sub>k\u22121</sub>)", isBackward(stage, L)],
     ["update", "\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398", isUpdate(stage, L)],
@@ -276,7 +283,7 @@ function startStep(d) {
 export function render(element, data) {
   const { config, trace, stage, update } = data;
   const L = config.sizes.length - 1;
-  const parts = [algorithm(stage, L)];
+  const parts = [algorithm(stage, L, config)];
   if (!trace) {
     parts.push(el("p", { class: "empty", text: "Choose an example to trace (click a point, pick a row, or type an input)." }));
   } else if (isForward(stage, L)) {
