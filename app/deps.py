@@ -6,11 +6,28 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.settings import Settings
 from app.store import Entry, Store
 
 ID_PATTERN = "^[0-9a-f]{32}$"
+
+
+class NetworkIdConvertor(Convertor[str]):
+    """``{network_id:network_id}`` in a route path matches ids only (32 lowercase hex characters), so
+    a concrete path such as ``/networks/import`` is never taken for a network id."""
+
+    regex = "[0-9a-f]{32}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("network_id", NetworkIdConvertor())
 
 
 async def get_settings(request: Request) -> Settings:

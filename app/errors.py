@@ -7,14 +7,16 @@ are turned into ``InvalidInputError`` (422) where the routes call the core.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from app.encoding import json_response
 from app.store import UnknownNetworkError
@@ -144,12 +146,52 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return json_response({"detail": describe(errors), "errors": _error_items(errors)}, 422)
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+class RouteMethods:
+    """Every method declared for each path of some routers, for complete ``Allow`` headers: a
+    405 from Starlette lists only the methods of the first route whose path matched."""
+
+    def __init__(self, prefix: str, routers: Iterable[APIRouter]) -> None:
+        self._routes = [
+            (compile_path(prefix + route.path)[0], frozenset(route.methods or ()))
+            for router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute)
+        ]
+
+    def allowed(self, path: str) -> str | None:
+        methods: set[str] = set()
+        for regex, route_methods in self._routes:
+            if regex.match(path):
+                methods |= route_methods
+        return ", ".join(m for m in _METHOD_ORDER if m in methods) or None
+
+
+def _not_found(request: Request) -> str:
+    parts = request.url.path.split("/")
+    settings = request.app.state.settings
+    if request.url.path.startswith("/api/v1/networks/") and len(parts) > 4:
+        return (
+            f"no network with id {parts[4]!r}: it never existed, was deleted, or expired after "
+            f"{settings.ttl_seconds:g} s without use (ids are 32 hex characters)"
+        )
+    return f"no such path: {request.url.path} (the API is under /api/v1; see /docs)"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = _not_found(request)
     if exc.status_code == 405:
-        detail = f"method {request.method} is not allowed here; allowed: {(exc.headers or {}).get('Allow', '')}"
-    return json_response({"detail": detail}, exc.status_code, headers=dict(exc.headers or {}))
+        table: RouteMethods | None = getattr(request.app.state, "route_methods", None)
+        allowed = (table.allowed(request.url.path) if table is not None else None) or headers.get("Allow", "")
+        headers["Allow"] = allowed
+        detail = f"method {request.method} is not allowed here; allowed: {allowed}"
+    return json_response({"detail": detail}, exc.status_code, headers=headers)
 
 
 async def _invalid_input(request: Request, exc: Exception) -> Response:

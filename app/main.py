@@ -81,6 +81,7 @@ def create_app(
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(lessons.router, prefix=API_PREFIX)
+    app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router))
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     return app

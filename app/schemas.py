@@ -77,6 +77,8 @@ class ErrorBody(BaseModel):
 class Divergence(BaseModel):
     """The FIRST quantity that went non-finite (NaN or infinity), in computation order."""
 
+    model_config = ConfigDict(strict=True, extra="forbid")
+
     stage: Literal["forward", "backward", "update"]
     quantity: str = Field(description='"a", "h", "loss", "grad_a", "grad_h", "grad_W", "grad_b", "W" or "b".')
     layer: int | None = Field(description="k of the quantity (h and grad_h: their own index 0..L); null for loss.")

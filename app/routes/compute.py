@@ -41,7 +41,7 @@ _BATCH_EXAMPLES = {
 
 
 @router.post(
-    "/networks/{network_id}/forward",
+    "/networks/{network_id:network_id}/forward",
     response_model=ForwardResult,
     responses={200: examples.json_example(examples.forward_result()), **errors(404, *BODY_ERRORS)},
     summary="Forward pass",
@@ -76,7 +76,7 @@ async def forward_pass(
 
 
 @router.post(
-    "/networks/{network_id}/backward",
+    "/networks/{network_id:network_id}/backward",
     response_model=BackwardResult,
     responses={200: examples.json_example(examples.backward_result()), **errors(404, *BODY_ERRORS)},
     summary="Backward pass (changes nothing)",
@@ -102,7 +102,7 @@ async def backward_pass(
 
 
 @router.post(
-    "/networks/{network_id}/step",
+    "/networks/{network_id:network_id}/step",
     response_model=StepResult,
     responses={200: examples.json_example(examples.step_result()), **errors(404, *BODY_ERRORS)},
     summary="One gradient-descent step",
@@ -145,7 +145,7 @@ async def step(
 
 
 @router.post(
-    "/networks/{network_id}/gradcheck",
+    "/networks/{network_id:network_id}/gradcheck",
     response_model=GradcheckResult,
     responses={200: examples.json_example(examples.gradcheck_result()), **errors(404, *BODY_ERRORS)},
     summary="Gradient check",
@@ -220,7 +220,7 @@ def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: 
 
 
 @surface_router.get(
-    "/networks/{network_id}/surface",
+    "/networks/{network_id:network_id}/surface",
     response_model=Surface,
     responses={200: examples.json_example(examples.surface_result()), **errors(404, 422)},
     summary="Decision surface (1- or 2-input networks)",

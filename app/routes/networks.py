@@ -113,7 +113,7 @@ async def import_network(
 
 
 @router.get(
-    "/networks/{network_id}",
+    "/networks/{network_id:network_id}",
     response_model=NetworkPublic,
     responses={**_NETWORK_200, **errors(404)},
     summary="Read a network",
@@ -125,7 +125,7 @@ async def read_network(session: NetworkDep) -> Response:
 
 
 @router.delete(
-    "/networks/{network_id}",
+    "/networks/{network_id:network_id}",
     status_code=204,
     responses={204: {"description": "Deleted"}, **errors(404)},
     summary="Delete a network",
@@ -137,7 +137,7 @@ async def delete_network(session: NetworkDep) -> Response:
 
 
 @router.put(
-    "/networks/{network_id}/parameters",
+    "/networks/{network_id:network_id}/parameters",
     response_model=NetworkPublic,
     responses={**_NETWORK_200, **errors(404, *BODY_ERRORS)},
     summary="Set all parameters",
@@ -168,7 +168,7 @@ async def put_parameters(
 
 
 @router.patch(
-    "/networks/{network_id}/parameters",
+    "/networks/{network_id:network_id}/parameters",
     response_model=NetworkPublic,
     responses={**_NETWORK_200, **errors(404, *BODY_ERRORS)},
     summary="Set one weight or bias",
@@ -216,7 +216,7 @@ async def patch_parameter(
 
 
 @router.post(
-    "/networks/{network_id}/reset",
+    "/networks/{network_id:network_id}/reset",
     response_model=NetworkPublic,
     responses={**_NETWORK_200, **errors(404)},
     summary="Re-initialise from the seed",
@@ -230,7 +230,7 @@ async def reset_network(session: NetworkDep) -> Response:
 
 
 @router.get(
-    "/networks/{network_id}/export",
+    "/networks/{network_id:network_id}/export",
     response_model=NetworkExport,
     responses={200: examples.json_example(examples.export(), "The network document"), **errors(404)},
     summary="Export a network document",

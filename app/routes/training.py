@@ -106,7 +106,7 @@ def _train(
 
 
 @router.post(
-    "/networks/{network_id}/train",
+    "/networks/{network_id:network_id}/train",
     response_model=TrainResult,
     responses={200: examples.json_example(examples.train_result()), **errors(404, *BODY_ERRORS)},
     summary="Train for some epochs",
@@ -133,13 +133,31 @@ def _event(kind: str, data: bytes) -> bytes:
 
 
 @router.post(
-    "/networks/{network_id}/train/stream",
+    "/networks/{network_id:network_id}/train/stream",
     response_model=None,
     responses={
         200: {
             "description": "Server-sent events: one `epoch` event (an EpochRecord) per epoch, then one `done` "
             "event ({diverged, stopped, stop_reason, step, epoch}); `error` ({detail}) if training failed.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}, "example": examples.train_stream()}},
+            "content": {
+                "text/event-stream": {
+                    "itemSchema": {
+                        "type": "object",
+                        "description": "One server-sent event.",
+                        "required": ["event", "data"],
+                        "properties": {
+                            "event": {"type": "string", "enum": ["epoch", "done", "error"]},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "description": "JSON: an EpochRecord (epoch); {diverged, stopped, stop_reason, "
+                                "step, epoch} (done); {detail} (error).",
+                            },
+                        },
+                    },
+                    "example": examples.train_stream(),
+                }
+            },
         },
         **errors(404, *BODY_ERRORS),
     },
@@ -205,7 +223,7 @@ async def train_stream(
 
 
 @router.post(
-    "/networks/{network_id}/train/stop",
+    "/networks/{network_id:network_id}/train/stop",
     status_code=202,
     response_model=TrainStop,
     responses={202: examples.json_example({"stopping": True}, "Accepted"), **errors(404)},

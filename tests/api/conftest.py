@@ -26,7 +26,7 @@ LIMITS: dict[str, Any] = {
     "max_epochs": 50,
     "max_train_batch_size": 500,
     "max_gradcheck_entries": 200,
-    "max_surface_resolution": 40,
+    "max_surface_resolution": 60,
     "max_body_bytes": 64 * 1024,
     "max_networks": 100,
     "gc_freeze": False,

@@ -110,7 +110,14 @@ def test_gradcheck_agrees_and_catches_the_fault(client: TestClient, create_netwo
     net = create_network(sizes=[2, 3, 3, 2], activation="sigmoid")
     body = {"x": [[0.5, -1.0], [1.0, 2.0]], "y": [1, 0]}
     good = post(client, net, "gradcheck", body)
-    assert [(t["name"], t["layer"]) for t in good["tensors"]] == [("W", 1), ("b", 1), ("W", 2), ("b", 2), ("W", 3), ("b", 3)]
+    assert [(t["name"], t["layer"]) for t in good["tensors"]] == [
+        ("W", 1),
+        ("b", 1),
+        ("W", 2),
+        ("b", 2),
+        ("W", 3),
+        ("b", 3),
+    ]
     assert all(t["max_relative_error"] < 1e-5 for t in good["tensors"])
     assert len(good["tensors"][0]["entries"]) == 6 and good["tensors"][0]["entries"][0]["index"] == [0, 0]
     bad = post(client, net, "gradcheck", {**body, "drop_g_prime_layer": 2, "layers": [1], "max_entries": 3})
@@ -158,7 +165,7 @@ def test_surface_ranges_and_one_input(client: TestClient, create_network: Create
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"resolution": 41}, "max_surface_resolution = 40"),
+        ({"resolution": 61}, "max_surface_resolution = 60"),
         ({"resolution": 1}, "resolution"),
         ({"resolution": "many"}, "resolution"),
         ({"resolution": 3, "x1_min": 1, "x1_max": 0}, "x1_min must be below x1_max"),

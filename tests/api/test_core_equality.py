@@ -4,6 +4,7 @@ the core called directly. JSON floats round-trip exactly, so the comparison is e
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from tests.api.conftest import API, TestClient
 
 RNG = np.random.default_rng(42)
 SIZES = [2, 5, 4, 3]
-W = [RNG.normal(size=(n_out, n_in)) for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True)]
+W = [RNG.normal(size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(SIZES)]
 b = [RNG.normal(size=n_out) for n_out in SIZES[1:]]
 X = RNG.normal(size=(6, 2))
 Y = [0, 2, 1, 1, 0, 2]
@@ -88,7 +89,9 @@ def test_steps_are_the_cores(client: TestClient) -> None:
     network_id = api_network(client, ["tanh", "tanh"])
     net = core_network(("tanh", "tanh"))
     for optimizer in ({"name": "sgd", "eta": 0.3}, {"name": "adam", "eta": 0.01, "l2": 0.01}, {"name": "momentum"}):
-        result = client.post(f"{API}/networks/{network_id}/step", json={"x": X.tolist(), "y": Y, "optimizer": optimizer})
+        result = client.post(
+            f"{API}/networks/{network_id}/step", json={"x": X.tolist(), "y": Y, "optimizer": optimizer}
+        )
         trace = train_step(net, X, encode_targets(Y, 3, "cross_entropy"), Optimizer(**optimizer))
         same(result.json()["grad_W"], trace.grad_W)
         same(result.json()["W_after"], net.W)

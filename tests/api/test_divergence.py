@@ -12,6 +12,7 @@ from app import encoding
 from ffnn_core import Network, NetworkConfig, Optimizer, backward, forward, train_step
 from tests.api.conftest import API, CreateNetwork, TestClient
 
+
 def strict_json(raw: bytes) -> Any:
     """Parse like a browser would: NaN / Infinity are not JSON."""
 
@@ -54,7 +55,9 @@ def test_a_huge_learning_rate_diverges_with_200(client: TestClient, create_netwo
         assert response.status_code == 200 and strict_json(response.content)["diverged"] is not None
     exported = client.get(f"{url}/export")
     assert strict_json(exported.content)["diverged"] is not None
-    response = client.post(f"{API}/networks/import", content=exported.content, headers={"content-type": "application/json"})
+    response = client.post(
+        f"{API}/networks/import", content=exported.content, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422  # a diverged document cannot be imported
     surface = client.get(f"{url}/surface", params={"resolution": 3})
     assert surface.status_code == 200 and strict_json(surface.content)["diverged"] is not None

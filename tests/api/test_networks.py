@@ -89,9 +89,7 @@ def test_no_listing_of_networks(client: TestClient, create_network: CreateNetwor
     ],
 )
 @pytest.mark.parametrize("network_id", ["0" * 32, "not-an-id", "F" * 32])
-def test_unknown_id_is_404_everywhere(
-    client: TestClient, method: str, path: str, body: Any, network_id: str
-) -> None:
+def test_unknown_id_is_404_everywhere(client: TestClient, method: str, path: str, body: Any, network_id: str) -> None:
     response = client.request(method, f"{API}/networks/{network_id}{path}", json=body)
     assert_error(response, 404, network_id)
 

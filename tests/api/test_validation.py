@@ -60,9 +60,7 @@ def test_unknown_names_list_the_allowed_ones(client: TestClient, field: str, val
         assert f"'{name}'" in detail
 
 
-def test_unknown_dataset_and_optimizer_list_the_allowed_ones(
-    client: TestClient, create_network: CreateNetwork
-) -> None:
+def test_unknown_dataset_and_optimizer_list_the_allowed_ones(client: TestClient, create_network: CreateNetwork) -> None:
     detail = assert_error(client.post(f"{API}/networks", json={"sizes": [2, 2], "dataset": {"name": "mnist"}}), 422)
     assert all(f"'{name}'" in detail for name in DATASETS)
     net = create_network()
@@ -89,9 +87,7 @@ def test_unknown_dataset_and_optimizer_list_the_allowed_ones(
         ({"sizes": [2, 4, 2], "dataset": {"name": "xor", "test_fraction": 0.95}}, ["test_fraction"]),
     ],
 )
-def test_create_rejects_configs_that_do_not_fit(
-    client: TestClient, body: dict[str, Any], fragments: list[str]
-) -> None:
+def test_create_rejects_configs_that_do_not_fit(client: TestClient, body: dict[str, Any], fragments: list[str]) -> None:
     assert_error(client.post(f"{API}/networks", json=body), 422, *fragments)
 
 
