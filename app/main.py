@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import errors, gcmonitor
 from app.middleware import BodySizeLimit
+from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, lessons, meta, networks, pages, training
 from app.settings import Settings
 from app.store import Persistence, Store
@@ -87,4 +88,5 @@ def create_app(
     return app
 
 
-app = create_app()
+_settings = Settings()
+app = create_app(_settings, persistence=persistence_from_settings(_settings))

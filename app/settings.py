@@ -6,6 +6,8 @@ and reported to the page by ``GET /api/v1/meta``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +23,8 @@ class Settings(BaseSettings):
     # The network store
     ttl_seconds: float = Field(default=3600.0, gt=0, description="A network unused for this long is deleted.")
     max_networks: int = Field(default=1000, ge=1, description="Store cap; the least recently used network goes first.")
+    persist: bool = Field(default=True, description="Keep networks in an SQLite file in data_dir across restarts.")
+    data_dir: Path = Field(default=Path("data"), description="Folder of that SQLite file (created if missing).")
 
     # Network size
     max_layers: int = Field(default=10, ge=1, description="Largest L (number of weight layers).")
