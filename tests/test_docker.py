@@ -11,12 +11,14 @@ import os
 import shlex
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +150,7 @@ class Running:
     url: str
     env: dict[str, str]
     process: subprocess.Popen[bytes]
+    data_dir: Path
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +159,8 @@ def container_command(dockerfile: Dockerfile, tmp_path_factory: pytest.TempPathF
     temporary data directory (all three given the way a user would: environment variables)."""
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("data")
-    env = {**os.environ, **dockerfile.env}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BACKPROP_")}
+    env.update(dockerfile.env)  # exactly the image's configuration (persistence on, as in the image)
     env.update(BACKPROP_HOST="127.0.0.1", BACKPROP_PORT=str(port), BACKPROP_DATA_DIR=str(data_dir))
     log = (data_dir / "server.log").open("wb")
     process = subprocess.Popen(
@@ -175,7 +179,7 @@ def container_command(dockerfile: Dockerfile, tmp_path_factory: pytest.TempPathF
                     output = (data_dir / "server.log").read_text(errors="replace")
                     pytest.fail(f"the image's command did not serve {url} within {START_TIMEOUT_S} s:\n{output}")
                 time.sleep(0.2)
-        yield Running(url, env, process)
+        yield Running(url, env, process, data_dir)
     finally:
         process.terminate()
         try:
@@ -192,6 +196,24 @@ def test_command_serves_page_and_api(container_command: Running) -> None:
     status, ctype, body = _get(container_command.url + "/api/v1/meta")
     assert status == 200 and ctype.startswith("application/json")
     assert "activations" in json.loads(body)
+
+
+def test_command_keeps_networks_in_the_data_dir(container_command: Running) -> None:
+    body = json.dumps({"sizes": [2, 2]}).encode()
+    request = urllib.request.Request(
+        container_command.url + "/api/v1/networks", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        network_id = json.loads(response.read())["id"]
+    database = container_command.data_dir / "networks.sqlite3"
+    deadline = time.monotonic() + 10
+    while True:
+        if database.exists():
+            with closing(sqlite3.connect(database)) as conn:
+                if conn.execute("SELECT 1 FROM networks WHERE id = ?", (network_id,)).fetchone():
+                    break
+        assert time.monotonic() < deadline, "the network was not written under BACKPROP_DATA_DIR"
+        time.sleep(0.05)
 
 
 def test_healthcheck_passes(dockerfile: Dockerfile, container_command: Running) -> None:
