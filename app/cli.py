@@ -1,4 +1,5 @@
-"""Command line: `backprop-lab serve --host --port`."""
+"""Command line: `backprop-lab serve --host --port --data-dir`; every other setting is an environment
+variable (``BACKPROP_...``, see ``app/settings.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="serve the page and the REST API")
     serve.add_argument("--host", default=os.environ.get("BACKPROP_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("BACKPROP_PORT", "8000")))
+    serve.add_argument(
+        "--data-dir", help="folder of the networks' SQLite file (default: $BACKPROP_DATA_DIR, else ./data)"
+    )
     args = parser.parse_args(argv)
+    if args.data_dir is not None:
+        os.environ["BACKPROP_DATA_DIR"] = args.data_dir  # read by the app's Settings
     # One worker: networks live in this process's store (see README).
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1)
 
