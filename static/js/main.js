@@ -103,6 +103,7 @@ function renderNow() {
     showStepError(`The page failed to draw: ${err.message}`);
   }
   dirty = new Set();
+  $("tooltip").hidden = true; // its text may be out of date now
   perf.coreRenders.push(Math.round(performance.now() - t0));
   if (plotsDirty.size && !plotsTimer) plotsTimer = setTimeout(() => renderPlots(), 0);
   return Promise.resolve();
@@ -235,15 +236,17 @@ function showStepError(message) {
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
+/** Run a step and time it: JavaScript work to update every view, and until the frame is painted. */
 async function timed(kind, fn) {
   const t0 = performance.now();
   performance.mark(`${kind}-start`);
   fn();
   await renderNow();
+  const render = performance.now() - t0;
   await nextPaint();
   const ms = performance.now() - t0;
   performance.measure(`${kind}-redraw`, { start: t0, duration: ms });
-  perf.steps.push({ kind, stage: state.stage, ms });
+  perf.steps.push({ kind, stage: state.stage, ms, render });
 }
 
 // ---------------------------------------------------------------------------------------------

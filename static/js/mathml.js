@@ -85,7 +85,7 @@ export function shaped(node, r, c) {
   return m("munder", {}, node, m("mtext", { mathsize: "70%", mathcolor: "#5b6575" }, `${r}\u00D7${c}`));
 }
 
-/** A block-level <math> element. */
+/** A <math> element (the page puts each one on its own line, aligned left). */
 export function math(label, ...children) {
-  return m("math", { display: "block", "aria-label": label }, row(...children));
+  return m("math", { "aria-label": label }, row(...children));
 }

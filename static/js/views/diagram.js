@@ -49,7 +49,7 @@ function compact(v) {
   if (a >= 100) return sign + a.toExponential(0).replace("+", "");
   if (a >= 10) return sign + a.toFixed(0);
   if (a >= 1) return sign + a.toFixed(1);
-  if (a >= 0.095) return sign + a.toFixed(2).replace(/^0/, "");
+  if (a >= 0.0095) return sign + a.toFixed(2).replace(/^0/, "");
   return sign + a.toExponential(0).replace("-", "\u2212");
 }
 
