@@ -127,11 +127,11 @@ def test_softmax_jacobian_matches_numeric_jacobian() -> None:
 # --- the output layer: grad_a_L for every valid (O, loss) pair -----------------------------------
 
 
-@pytest.mark.parametrize(("output", "loss"), f.VALID_PAIRS)
-@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize(
+    ("output", "loss", "k"),
+    [(o, loss, k) for o, loss in f.VALID_PAIRS for k in (1, 3) if not (o == "softmax" and k == 1)],
+)
 def test_grad_a_L_matches_finite_difference(output: str, loss: str, k: int) -> None:
-    if output == "softmax" and k == 1:
-        pytest.skip("softmax needs n_L >= 2")
     pair = f.get_output_loss(output, loss)
     rng = np.random.default_rng(k)
     N = 4
