@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Lab
+from .support import Lab
 
 pytestmark = pytest.mark.e2e
 

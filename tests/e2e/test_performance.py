@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.conftest import ROOT, SCREENSHOTS
+from .support import ROOT, SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Lab
+from .support import Lab
 
 pytestmark = pytest.mark.e2e
 
