@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import errors, gcmonitor
+from app.fastpath import HotRoutes
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, lessons, meta, networks, pages, training
@@ -76,7 +77,8 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HotRoutes, prefix=API_PREFIX, routes=compute.router.routes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # added last: outermost
     # Routers are matched in order on every request: the hot computation routes come first.
     routers = (compute.router, compute.surface_router, networks.router, training.router, datasets.router, meta.router)
     for router in routers:

@@ -31,10 +31,10 @@ class BodySizeLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _reject(send, 400, "the Content-Length header is not a number")
+                    await reject(send, 400, "the Content-Length header is not a number")
                     return
                 if declared > self.max_bytes:
-                    await _reject(send, 413, BodyTooLarge(self.max_bytes).detail)
+                    await reject(send, 413, BodyTooLarge(self.max_bytes).detail)
                     return
                 break
         max_bytes = self.max_bytes
@@ -52,7 +52,7 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
-async def _reject(send: Send, status: int, detail: str) -> None:
+async def reject(send: Send, status: int, detail: str) -> None:
     body = dumps({"detail": detail})
     await send(
         {

@@ -77,9 +77,13 @@ def test_training_stops_at_divergence(client: TestClient, create_network: Create
     assert len(result["history"]) < 5
 
 
+def same_json(fast: bytes, plain: bytes) -> bool:
+    return bool(strict_json(fast) == strict_json(plain))
+
+
 def test_the_fast_encoders_equal_the_plain_ones() -> None:
     """forward_json / backward_json / step_json skip the divergence scan when no number is
-    null; they must always give the same bytes as encoding the full payload."""
+    null; they must always give the same JSON as encoding the full payload."""
     config = NetworkConfig.build([2, 4, 3], "relu", output="linear", loss="squared_error", seed=1)
     X = np.array([[1.0, -2.0], [3.0, 0.5]])
     Y = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]])
@@ -87,11 +91,12 @@ def test_the_fast_encoders_equal_the_plain_ones() -> None:
         net = Network.create(config)
         net.W[1] = net.W[1] * W_scale
         trace = forward(net, X)
-        assert encoding.forward_json(trace) == encoding.dumps(encoding.forward_trace(trace))
+        assert same_json(encoding.forward_json(trace), encoding.dumps(encoding.forward_trace(trace)))
         grads = backward(net, X, Y)
-        assert encoding.backward_json(grads) == encoding.dumps(encoding.backward_trace(grads))
+        assert same_json(encoding.backward_json(grads), encoding.dumps(encoding.backward_trace(grads)))
         W_before, b_before = [w.copy() for w in net.W], [v.copy() for v in net.b]
         step = train_step(net, X, Y, Optimizer(eta=1e300))
-        assert encoding.step_json(step, W_before, b_before, net) == encoding.dumps(
-            encoding.step_result(step, W_before, b_before, net)
+        assert same_json(
+            encoding.step_json(step, W_before, b_before, net),
+            encoding.dumps(encoding.step_result(step, W_before, b_before, net)),
         )
