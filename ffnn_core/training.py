@@ -148,7 +148,7 @@ def train(
                 sum_a_norms[k] += a_norms[k]
         network.epoch += 1
         train_eval = evaluate(network, X_train, train_targets)
-        test_eval = evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets else None
+        test_eval = evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets is not None else None
         record = EpochRecord(
             epoch=network.epoch,
             step=network.step,
