@@ -7,6 +7,7 @@ export const DEFAULT_CONFIG = {
   noise: null,
   dataSeed: 0,
   nClasses: null, // "blobs" only: number of classes (null = the dataset's default)
+  standardize: false, // scale x with the train split's mean and std
   sizes: [2, 3, 3, 2],
   activations: ["tanh", "tanh"],
   output: "softmax",
@@ -37,6 +38,7 @@ export function fromQuery(search) {
   config.noise = q.has("noise") ? num(q.get("noise"), null) : null;
   config.dataSeed = int(q.get("dseed"), DEFAULT_CONFIG.dataSeed);
   config.nClasses = q.has("k") ? int(q.get("k"), null) : null;
+  config.standardize = q.get("std") === "1";
   if (q.has("sizes")) {
     const sizes = q.get("sizes").split(/[,\s]+/).filter(Boolean).map(Number);
     if (sizes.length >= 2 && sizes.every((s) => Number.isInteger(s) && s >= 1)) config.sizes = sizes;
@@ -71,6 +73,7 @@ export function toQuery(config, training, example, lesson = null) {
     if (config.noise !== null) q.set("noise", String(config.noise));
     q.set("dseed", String(config.dataSeed));
     if (config.nClasses !== null) q.set("k", String(config.nClasses));
+    if (config.standardize) q.set("std", "1");
   }
   q.set("sizes", config.sizes.join(","));
   if (config.activations.length) q.set("act", config.activations.join(","));
@@ -101,7 +104,7 @@ export function networkBody(config) {
 }
 
 export function datasetSpec(config) {
-  const spec = { name: config.dataset, seed: config.dataSeed, n: config.n, noise: config.noise, test_fraction: 0.25, standardize: false };
+  const spec = { name: config.dataset, seed: config.dataSeed, n: config.n, noise: config.noise, test_fraction: 0.25, standardize: !!config.standardize };
   if (config.nClasses !== null && config.nClasses !== undefined) spec.n_classes = config.nClasses;
   return spec;
 }
@@ -116,6 +119,7 @@ export function configFromNetwork(network) {
     noise: ds ? ds.noise ?? null : null,
     dataSeed: ds ? ds.seed ?? 0 : 0,
     nClasses: ds ? ds.n_classes ?? null : null,
+    standardize: ds ? !!ds.standardize : false,
     sizes: [...c.sizes],
     activations: [...c.activations],
     output: c.output,
@@ -137,6 +141,7 @@ export function fromLesson(lesson, network = lesson.network) {
     noise: ds ? ds.noise ?? null : null,
     dataSeed: ds ? ds.seed ?? 0 : 0,
     nClasses: ds ? ds.n_classes ?? null : null,
+    standardize: ds ? !!ds.standardize : false,
     sizes: [...network.sizes],
     activations: acts,
     output: network.output,

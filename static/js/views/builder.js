@@ -131,6 +131,8 @@ function onChange(form, event) {
     c.noise = numberOrNull(t);
   } else if (t.id === "f-dseed") {
     c.dataSeed = Number(t.value);
+  } else if (t.id === "f-std") {
+    c.standardize = t.checked;
   } else {
     return;
   }
@@ -179,7 +181,8 @@ export function render(form, d) {
   setValue($(form, "f-dataset"), c.dataset);
   $(form, "dataset-desc").textContent = info ? info.description : "No dataset: type the sizes n\u2080,\u2026,n_L and an input to trace. Training needs a dataset.";
   const synthetic = info ? info.synthetic : false;
-  for (const id of ["f-n", "f-noise", "f-dseed"]) $(form, id).disabled = !info;
+  for (const id of ["f-n", "f-noise", "f-dseed", "f-std"]) $(form, id).disabled = !info;
+  $(form, "f-std").checked = !!c.standardize;
   $(form, "f-n").disabled = !synthetic;
   $(form, "f-noise").disabled = !synthetic;
   $(form, "f-n").placeholder = info ? String(info.default_n) : "";

@@ -112,7 +112,8 @@ export function render(element, d) {
   }
   let text;
   const x = trace ? trace.h[0][0] : example.x;
-  const xs = x ? `x = (${x.map((v) => fmt(v)).join(", ")})` : "";
+  const shown = x && x.length > 8 ? [...x.slice(0, 6).map((v) => fmt(v)), "\u2026", fmt(x[x.length - 1])] : x ? x.map((v) => fmt(v)) : null;
+  const xs = shown ? `x = (${shown.join(", ")})` : "";
   if (example.kind === "row" && data) {
     const Y = example.split === "train" ? data.y_train : data.y_test;
     const y = Y[example.row];
