@@ -9,7 +9,10 @@ as ``train`` does), and the median time of only the matrix products that step pe
     forward   h_{k-1} @ W_k^T           per layer
     backward  grad_a_k^T @ h_{k-1}      per layer   (grad_W_k)
               grad_a_k @ W_k            per layer   (grad_h_{k-1}, including grad_h_0)
-The ratio step / matmuls shows how much the step costs beyond its BLAS work.
+The ratio step / matmuls shows how much the step costs beyond its BLAS work. The page faults
+per call (step / matmuls) count first touches of fresh memory: a step keeps every array of its
+trace, so after each step the allocator hands that memory back to the system and the next step
+faults it in again, while the matmuls alone reuse one freed block after another.
 A minimal hand-written vectorised MLP step for [2, 8, 8, 2] is timed as a reference.
 
 Targets: [2, 8, 8, 2] batch 32 under 100 us median; [1024, 1024, 1024, 10] batch 512
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -109,8 +113,19 @@ def reference_mlp_step(X: Array, Y: Array, W: list[Array], b: list[Array], eta: 
     return run
 
 
-def bench_shape(sizes: tuple[int, ...], batch: int, activation: str, repeats: int, with_reference: bool) -> list[float]:
-    """Medians (ns) of: the core's training step, its matrix products alone, [the reference step]."""
+def minor_faults_per_call(fn: Callable[[], object], calls: int = 5) -> float:
+    """Page faults (first touches of fresh memory) per call, from getrusage."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+
+
+def bench_shape(
+    sizes: tuple[int, ...], batch: int, activation: str, repeats: int, with_reference: bool
+) -> tuple[list[float], list[float]]:
+    """Medians (ns) of: the core's training step, its matrix products alone, [the reference step];
+    and the page faults per call of the first two."""
     rng = np.random.default_rng(0)
     config = NetworkConfig.build(list(sizes), activation, output="softmax", loss="cross_entropy", seed=0)
     network = Network.create(config)
@@ -124,7 +139,8 @@ def bench_shape(sizes: tuple[int, ...], batch: int, activation: str, repeats: in
     if with_reference:
         ref_net = network.copy()
         fns.append(reference_mlp_step(X, targets.Y, ref_net.W, ref_net.b, optimizer.eta))
-    return interleaved_medians(fns, repeats, warmup=max(3, repeats // 10))
+    medians = interleaved_medians(fns, repeats, warmup=max(3, repeats // 10))
+    return medians, [minor_faults_per_call(fn) for fn in fns[:2]]
 
 
 def main() -> None:
@@ -135,16 +151,19 @@ def main() -> None:
 
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPU(s)")
     print("one training step = ffnn_core.train_step (forward + backward + SGD update); medians")
-    print(f"{'sizes':<24}{'batch':>6}{'g':>6}{'repeats':>9}{'step':>13}{'matmuls':>13}{'ratio':>8}")
+    print(
+        f"{'sizes':<24}{'batch':>6}{'g':>6}{'repeats':>9}{'step':>13}{'matmuls':>13}{'ratio':>8}"
+        f"{'page faults/call':>22}"
+    )
     results: list[list[float]] = []
     for i, (sizes, batch, activation, repeats) in enumerate(SHAPES):
         n = max(5, repeats // scale)
-        medians = bench_shape(sizes, batch, activation, n, with_reference=i == 0)
+        medians, faults = bench_shape(sizes, batch, activation, n, with_reference=i == 0)
         results.append(medians)
         step, mm = medians[0], medians[1]
         print(
             f"{list(sizes)!s:<24}{batch:>6}{activation:>6}{n:>9}{step / 1e3:>10.1f} us{mm / 1e3:>10.1f} us"
-            f"{step / mm:>8.2f}"
+            f"{step / mm:>8.2f}{faults[0]:>12.0f} /{faults[1]:>8.0f}"
         )
 
     small_step, _, ref = results[0]

@@ -36,7 +36,7 @@ KINK_MARGIN = 1e-4
 
 
 def _away_from_kinks(values: np.ndarray) -> np.ndarray:
-    """Nudge values closer than KINK_MARGIN to 0 out to +-3 * KINK_MARGIN."""
+    """Move values within 3 KINK_MARGIN of the kink at 0 out to +-3 KINK_MARGIN."""
     near = np.abs(values) < 3 * KINK_MARGIN
     return np.where(near, np.where(values < 0, -3 * KINK_MARGIN, 3 * KINK_MARGIN), values)
 
