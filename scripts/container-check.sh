@@ -101,11 +101,12 @@ def get(path, body=None, method=None):
 
 cmd = sys.argv[1]
 if cmd == "wait":
-    deadline = time.monotonic() + 60
+    start = time.monotonic()
+    deadline = start + 60
     while True:
         try:
             get("/api/v1/meta")
-            print("server up")
+            print(f"server up (answered {time.monotonic() - start:.1f} s after this probe started)")
             break
         except OSError:
             if time.monotonic() > deadline:
