@@ -19,7 +19,7 @@ from app import errors, gcmonitor
 from app.fastpath import HotRoutes
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
-from app.routes import compute, datasets, lessons, meta, networks, pages, training
+from app.routes import compute, datasets, insight, lessons, meta, networks, pages, training
 from app.settings import Settings
 from app.store import Persistence, Store
 
@@ -84,7 +84,8 @@ def create_app(
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(lessons.router, prefix=API_PREFIX)
-    app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router))
+    app.include_router(insight.router, prefix=API_PREFIX)
+    app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router, insight.router))
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     return app
