@@ -49,7 +49,8 @@ def free_port() -> int:
 
 
 def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BACKPROP_GC_LOG": "1", "BACKPROP_GC_LOG_MS": "10"}
+    # Networks in memory only (no persistence file); log garbage-collection pauses over 10 ms.
+    env = {**os.environ, "BACKPROP_PERSIST": "0", "BACKPROP_GC_LOG": "1", "BACKPROP_GC_LOG_MS": "10"}
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST, "--port", str(port)]
     cmd += ["--log-level", "warning", "--no-access-log"]
     log = log_path.open("wb")
