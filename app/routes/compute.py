@@ -2,6 +2,8 @@
 
 Each request holds the network's lock from validation to the encoded answer, so it sees (and
 answers with) one consistent set of parameters. Small work runs inline; larger work in a thread.
+The POST routes are ``LeanRoute``s (see ``app.routes.lean``); forward, backward and step are
+moreover reached before FastAPI's routing by ``app.fastpath.HotRoutes``, with the same handlers.
 """
 
 from __future__ import annotations
