@@ -200,6 +200,7 @@ def main() -> int:
     parser.add_argument("--httpx", action="store_true", help="also time httpx.Client sequentially")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     port = free_port()
     base = f"http://{HOST}:{port}"
     log_path = Path(tempfile.mkstemp(prefix="bench_api_", suffix=".log")[1])
@@ -238,7 +239,8 @@ def main() -> int:
     pauses = [float(m) for m in re.findall(r"gc pause ([\d.]+) ms", log)]
 
     p50, p99 = percentile(seq, 50) * 1e3, percentile(seq, 99) * 1e3
-    print(f"backward, sizes {SIZES}, batch {BATCH}, answer ~{answer_bytes} bytes of JSON")
+    print(f"backward, sizes {SIZES}, batch {BATCH}, answer {answer_bytes} bytes of JSON")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"sequential ({args.requests} requests, 1 keep-alive connection):")
     print(f"  p50 {p50:.3f} ms   p99 {p99:.3f} ms   mean {statistics.mean(seq) * 1e3:.3f} ms")
     print(f"concurrent ({args.clients} clients, {elapsed:.1f} s): {count} requests, {rps:.0f} requests/s")
