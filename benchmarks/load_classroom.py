@@ -23,6 +23,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import resource
 import socket
 import subprocess
@@ -31,7 +32,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -157,8 +158,9 @@ async def student(
     conn = Connection(host, port)
     try:
         if not args.no_page:
-            await call(conn, stats, budget, "page", "GET", "/")
-            await call(conn, stats, budget, "plotly.js", "GET", "/static/vendor/plotly.min.js")
+            html = await call(conn, stats, budget, "page", "GET", "/")
+            for path in page_assets(html if isinstance(html, bytes) else b""):
+                await call(conn, stats, budget, "assets", "GET", path)
             for path in ("/meta", "/datasets", "/lessons"):
                 await call(conn, stats, budget, "metadata", "GET", API + path)
         config: dict[str, Any] = {**rng.choice(NETWORKS), "seed": index}
@@ -183,6 +185,23 @@ async def student(
             await call(conn, stats, budget, op, "POST", f"{base}/{op}", body)
     finally:
         conn.close()
+
+
+def page_assets(html: bytes) -> list[str]:
+    """What a browser fetches for the page: every /static file it names (styles, scripts, the
+    Plotly.js bundle) and, from our own files, the JavaScript modules they import."""
+    found: list[str] = []
+    todo = [m.decode() for m in re.findall(rb'(?:src|href)="(/static/[^"]+)"', html)]
+    while todo:
+        path = todo.pop(0)
+        if path in found:
+            continue
+        found.append(path)
+        local = ROOT / path.lstrip("/")
+        if path.endswith(".js") and "/vendor/" not in path and local.is_file():
+            for module in re.findall(r'(?:from|import)\s*"(\.{1,2}/[^"]+)"', local.read_text()):
+                todo.append(os.path.normpath(PurePosixPath(path).parent / module))
+    return found
 
 
 def _free_port() -> int:
@@ -291,7 +310,7 @@ def main() -> None:
     print(f"{'operation':10s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}")
     total_errors = 0
     worst_step_p99 = 0.0
-    order = ["page", "plotly.js", "metadata", "create", "forward", "backward", "step", "train"]
+    order = ["page", "assets", "metadata", "create", "forward", "backward", "step", "train"]
     for op in order:
         values = stats.latencies.get(op, [])
         errors = stats.errors.get(op, 0)

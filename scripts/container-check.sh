@@ -86,7 +86,7 @@ echo "user inside: uid=$(podman exec "$NAME" id -u) ($(podman exec "$NAME" id -u
 # Every query runs inside the container (python's urllib against 127.0.0.1:8000).
 probe() {
     podman exec -i "$NAME" python - "$@" <<'PY'
-import json, sys, time, urllib.request
+import json, re, sys, time, urllib.request
 
 base = "http://127.0.0.1:8000"
 
@@ -113,14 +113,18 @@ if cmd == "wait":
                 sys.exit("server did not answer within 60 s")
             time.sleep(0.5)
 elif cmd == "pages":
-    for path in ("/", "/api/v1/meta", "/static/vendor/plotly.min.js"):
+    # The page, the API, everything the page refers to under /static (its scripts, styles and the
+    # Plotly.js bundle it loads), and the full plotly.min.js served from the plotly package.
+    status, ctype, html = get("/")
+    print(f"GET {'/':40s} {status} {ctype:34s} {len(html):>9,d} bytes")
+    assert status == 200 and b"<html" in html.lower(), "not a page"
+    assets = sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())))
+    for path in ("/api/v1/meta", "/api/v1/lessons", *assets, "/static/vendor/plotly.min.js"):
         status, ctype, body = get(path)
-        print(f"GET {path:32s} {status} {ctype:34s} {len(body):>9,d} bytes")
-        assert status == 200, path
-    _, _, js = get("/static/vendor/plotly.min.js")
-    assert b"Plotly" in js[:100_000] or b"plotly" in js[:2000], "not Plotly.js"
-    _, _, html = get("/")
-    assert b"<html" in html.lower(), "not a page"
+        print(f"GET {path:40s} {status} {ctype:34s} {len(body):>9,d} bytes")
+        assert status == 200 and body, path
+        if "plotly" in path:
+            assert b"plotly" in body[:5000].lower(), f"{path} is not Plotly.js"
 elif cmd == "create":
     body = {"sizes": [2, 4, 2], "activation": "tanh", "output": "softmax", "loss": "cross_entropy",
             "init": "xavier_uniform", "seed": 7,
