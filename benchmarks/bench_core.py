@@ -149,7 +149,8 @@ def main() -> None:
     args = parser.parse_args()
     scale = 10 if args.quick else 1
 
-    print(f"numpy {np.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPU(s)")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"numpy {np.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPU(s), load average {load}")
     print("one training step = ffnn_core.train_step (forward + backward + SGD update); medians")
     print(
         f"{'sizes':<24}{'batch':>6}{'g':>6}{'repeats':>9}{'step':>13}{'matmuls':>13}{'ratio':>8}"
