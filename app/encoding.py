@@ -31,6 +31,7 @@ from ffnn_core import (
 )
 from ffnn_core.datasets import Dataset, DatasetInfo
 from ffnn_core.numerics import Array
+from ffnn_core.optimizers import Optimizer, Update
 from ffnn_core.serialization import config_to_dict
 
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY
@@ -161,36 +162,89 @@ def backward_json(trace: BackwardTrace) -> bytes:
     return _dumps_with_diverged(_backward_fields(trace), lambda: first_non_finite_backward(trace), _LOSS)
 
 
+@dataclasses.dataclass(frozen=True)
+class StepUpdate:
+    """What the optimiser did in one step (the ``update`` field of StepResult)."""
+
+    optimizer: Optimizer
+    update: Update
+    state_before: dict[str, list[Array]]
+    state_after: dict[str, list[Array]]
+
+
+_OPTIMIZER_STATE = Divergence("update", "optimizer_state", None)
+
+
+def _update_fields(step: StepUpdate, t: int) -> dict[str, Any]:
+    u = step.update
+    return {
+        "optimizer": dataclasses.asdict(step.optimizer),
+        "t": t,
+        "g_W": u.g_W,
+        "g_b": u.g_b,
+        "delta_W": u.delta_W,
+        "delta_b": u.delta_b,
+        "state_before": step.state_before,
+        "state_after": step.state_after,
+    }
+
+
+def _update_finite(step: StepUpdate | None) -> bool:
+    if step is None:
+        return True
+    u = step.update
+    arrays = [*u.g_W, *u.g_b, *u.delta_W, *u.delta_b, *(a for v in step.state_after.values() for a in v)]
+    return all(_finite(a) for a in arrays)
+
+
+def _step_divergence(trace: BackwardTrace, net: Network, step: StepUpdate | None) -> Divergence | None:
+    """The pass first, then the updated parameters, then the optimiser's own numbers (Adam's v
+    can overflow while the parameters stay finite)."""
+    found = first_non_finite_backward(trace) or first_non_finite_parameters(net)
+    if found is None and not _update_finite(step):
+        found = _OPTIMIZER_STATE
+    return found
+
+
 def step_result(
     trace: BackwardTrace,
     W_before: list[Array],
     b_before: list[Array],
     net: Network,
+    update: StepUpdate | None = None,
 ) -> dict[str, Any]:
-    """StepResult: the trace used, parameters before and after, the new step counter.
+    """StepResult: the trace used, parameters before and after, the new step counter and, given
+    ``update``, what the optimiser did.
 
     ``diverged`` names the first non-finite quantity of the pass, else of the updated parameters.
     """
     fields = _backward_fields(trace)
-    found = first_non_finite_backward(trace) or first_non_finite_parameters(net)
     fields.update(
         W_before=W_before,
         b_before=b_before,
         W_after=net.W,
         b_after=net.b,
         step=net.step,
-        diverged=divergence(found),
+        diverged=divergence(_step_divergence(trace, net, update)),
     )
+    if update is not None:
+        fields["update"] = _update_fields(update, net.step)
     return fields
 
 
-def step_json(trace: BackwardTrace, W_before: list[Array], b_before: list[Array], net: Network) -> bytes:
+def step_json(
+    trace: BackwardTrace,
+    W_before: list[Array],
+    b_before: list[Array],
+    net: Network,
+    update: StepUpdate | None = None,
+) -> bytes:
     """StepResult as JSON bytes: the same as ``dumps(step_result(...))``, faster if finite (key order aside)."""
     fields = _backward_fields(trace)
     fields.update(W_before=W_before, b_before=b_before, W_after=net.W, b_after=net.b, step=net.step)
-    return _dumps_with_diverged(
-        fields, lambda: first_non_finite_backward(trace) or first_non_finite_parameters(net), _LOSS
-    )
+    if update is not None:
+        fields["update"] = _update_fields(update, net.step)
+    return _dumps_with_diverged(fields, lambda: _step_divergence(trace, net, update), _LOSS)
 
 
 def epoch_record(record: EpochRecord) -> dict[str, Any]:

@@ -22,16 +22,17 @@ from ffnn_core import (
     Network,
     NetworkConfig,
     Optimizer,
+    apply_update,
     backward,
     decision_surface,
     encode_targets,
     forward,
     gradient_check,
     train,
-    train_step,
 )
 from ffnn_core.datasets import DATASETS, MAX_N
 from ffnn_core.initializers import INIT_DESCRIPTIONS
+from ffnn_core.optimizers import state_snapshot
 from ffnn_core.serialization import network_to_dict
 
 EXAMPLE_ID = "3f2a9c0d4b1e4e6f8a7b6c5d4e3f2a1b"
@@ -102,8 +103,12 @@ def backward_result() -> Any:
 def step_result() -> Any:
     net = _network()
     W_before, b_before = [w.copy() for w in net.W], [v.copy() for v in net.b]
-    trace = train_step(net, X, encode_targets(Y, 2, "cross_entropy"), Optimizer(eta=0.1))
-    return _plain(encoding.step_result(trace, W_before, b_before, net))
+    optimizer = Optimizer(eta=0.1)
+    state_before = state_snapshot(net, optimizer.name)
+    trace = backward(net, X, encode_targets(Y, 2, "cross_entropy"))
+    update = apply_update(net, trace.grad_W, trace.grad_b, optimizer)
+    done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(net, optimizer.name))
+    return _plain(encoding.step_result(trace, W_before, b_before, net, done))
 
 
 def train_result() -> Any:

@@ -80,7 +80,10 @@ class Divergence(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     stage: Literal["forward", "backward", "update"]
-    quantity: str = Field(description='"a", "h", "loss", "grad_a", "grad_h", "grad_W", "grad_b", "W" or "b".')
+    quantity: str = Field(
+        description='"a", "h", "loss", "grad_a", "grad_h", "grad_W", "grad_b", "W" or "b"; '
+        '"optimizer_state" (a step only) when only the optimiser\'s own numbers overflowed.'
+    )
     layer: int | None = Field(description="k of the quantity (h and grad_h: their own index 0..L); null for loss.")
     message: str = Field(examples=["grad_a_2 became non-finite (NaN or infinity) in the backward pass"])
 
@@ -361,14 +364,43 @@ class BackwardResult(ForwardResult):
     loss: float | None = Field(description="Batch loss: the mean of losses.")
 
 
+OPTIMIZER_STATE = (
+    'The chosen optimiser\'s state, one array per layer shaped like W_k or b_k, by key: "momentum.u_W", '
+    '"momentum.u_b" (momentum), "rmsprop.v_W", "rmsprop.v_b" (rmsprop), "adam.m_W", "adam.m_b", '
+    '"adam.v_W", "adam.v_b" (adam); empty for sgd.'
+)
+
+
+class OptimizerUpdate(BaseModel):
+    """What the optimiser did in this step, per layer (index k-1 holds layer k), element-wise:
+    sgd: Theta <- Theta - eta g; momentum: u <- beta u + eta g, Theta <- Theta - u;
+    rmsprop: v <- beta v + (1 - beta) g^2, Theta <- Theta - eta g / (sqrt(v) + eps);
+    adam: m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2, m_hat = m / (1 - beta1^t),
+    v_hat = v / (1 - beta2^t), Theta <- Theta - eta m_hat / (sqrt(v_hat) + eps).
+    g is grad_W_k + l2 W_k for weights (the gradient of L + (l2 / 2) sum_k ||W_k||^2), grad_b_k for biases."""
+
+    optimizer: OptimizerSpec = Field(description="The optimiser and hyper-parameters used (defaults filled in).")
+    t: int = Field(description="The step number t of this update (1, 2, ...): Adam's bias correction uses beta^t.")
+    g_W: list[NMatrix] = Field(description=f"{PER_LAYER} g for W_k: grad_W_k + l2 W_k (W_k before the update).")
+    g_b: list[NVector] = Field(description=f"{PER_LAYER} g for b_k: grad_b_k (biases are not regularised).")
+    delta_W: list[NMatrix] = Field(description=f"{PER_LAYER} The change added to W_k: W_after - W_before.")
+    delta_b: list[NVector] = Field(description=f"{PER_LAYER} The change added to b_k.")
+    state_before: dict[str, list[NMatrix | NVector]] = Field(
+        description=f"{OPTIMIZER_STATE} Zeros where the network had none yet."
+    )
+    state_after: dict[str, list[NMatrix | NVector]] = Field(description=OPTIMIZER_STATE)
+
+
 class StepResult(BackwardResult):
-    """One update: the backward pass it used, and the parameters before and after."""
+    """One update: the backward pass it used, the parameters before and after, and what the
+    optimiser did (``update``)."""
 
     W_before: list[NMatrix] = Field(description=PER_LAYER)
     b_before: list[NVector] = Field(description=PER_LAYER)
     W_after: list[NMatrix] = Field(description=PER_LAYER)
     b_after: list[NVector] = Field(description=PER_LAYER)
     step: int = Field(description="The network's step counter after this update.")
+    update: OptimizerUpdate = Field(description="The optimiser's numbers for this step (see OptimizerUpdate).")
 
 
 class EpochRecord(BaseModel):

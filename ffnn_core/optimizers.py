@@ -24,6 +24,9 @@ from ffnn_core.numerics import Array
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "rmsprop", "adam")
 
+# The state each optimiser keeps, per parameter kind: "adam.m_W" holds m for every W_k.
+STATE_SLOTS: dict[str, tuple[str, ...]] = {"sgd": (), "momentum": ("u",), "rmsprop": ("v",), "adam": ("m", "v")}
+
 
 @dataclass(frozen=True)
 class Optimizer:
@@ -69,6 +72,22 @@ def _state(network: Network, key: str) -> list[Array]:
         arrays = [np.zeros(s) for s in shapes]
         network.optimizer_state[key] = arrays
     return arrays
+
+
+def state_keys(name: str) -> tuple[str, ...]:
+    """The optimizer_state keys optimiser ``name`` reads and writes, e.g. ("adam.m_W", "adam.m_b", ...)."""
+    return tuple(f"{name}.{slot}_{kind}" for slot in STATE_SLOTS[name] for kind in "Wb")
+
+
+def state_snapshot(network: Network, name: str) -> dict[str, list[Array]]:
+    """Copies of optimiser ``name``'s state arrays (u, m or v per layer), zeros where it has none
+    yet (as the first update would start from); changes nothing."""
+    snapshot: dict[str, list[Array]] = {}
+    for key in state_keys(name):
+        arrays = network.optimizer_state.get(key)
+        like = network.W if key.endswith("W") else network.b
+        snapshot[key] = [a.copy() for a in arrays] if arrays is not None else [np.zeros_like(p) for p in like]
+    return snapshot
 
 
 def apply_update(

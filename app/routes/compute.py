@@ -31,7 +31,8 @@ from app.schemas import (
     Surface,
     SurfaceQuery,
 )
-from ffnn_core import backward, decision_surface, first_non_finite_backward, forward, gradient_check, train_step
+from ffnn_core import apply_update, backward, decision_surface, first_non_finite_backward, forward, gradient_check
+from ffnn_core.optimizers import state_snapshot
 
 router = APIRouter(tags=["computation"], route_class=LeanRoute)  # POST endpoint(session, body) routes
 surface_router = APIRouter(tags=["computation"])
@@ -124,7 +125,9 @@ async def step(
         ),
     ],
 ) -> Response:
-    """Forward, backward and one update; answers the trace and the parameters before and after.
+    """Forward, backward and one update; answers the trace, the parameters before and after, and
+    ``update``: what the optimiser did (its gradients with the L2 term, its steps, its state before
+    and after), so each optimiser's update equation can be shown with its numbers.
 
     A step that goes non-finite is answered normally, with ``diverged`` naming where it started."""
     async with session.store.use(session.entry) as entry:
@@ -137,8 +140,11 @@ async def step(
         def compute() -> bytes:
             W_before = [w.copy() for w in network.W]
             b_before = [v.copy() for v in network.b]
-            trace = train_step(network, batch.X, targets, optimizer)
-            return encoding.step_json(trace, W_before, b_before, network)
+            state_before = state_snapshot(network, optimizer.name)
+            trace = backward(network, batch.X, targets)
+            update = apply_update(network, trace.grad_W, trace.grad_b, optimizer)
+            done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(network, optimizer.name))
+            return encoding.step_json(trace, W_before, b_before, network, done)
 
         work = network.config.n_parameters * batch.X.shape[0]
         content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
