@@ -78,11 +78,20 @@ export const api = {
   exportNetwork: (id) => request("GET", `/networks/${id}/export`),
   importNetwork: (doc) => request("POST", "/networks/import", doc),
   forward: (id, example) => request("POST", `/networks/${id}/forward`, exampleBody(example)),
-  backward: (id, example) => request("POST", `/networks/${id}/backward`, exampleBody(example)),
+  /** dropGPrimeLayer: the teaching fault (backprop leaves out g' of that hidden layer), or null. */
+  backward: (id, example, dropGPrimeLayer = null) =>
+    request("POST", `/networks/${id}/backward`, dropGPrimeLayer ? { ...exampleBody(example), drop_g_prime_layer: dropGPrimeLayer } : exampleBody(example)),
   step: (id, example, optimizer) => request("POST", `/networks/${id}/step`, { ...exampleBody(example), optimizer }),
   train: (id, body) => request("POST", `/networks/${id}/train`, body),
   stopTraining: (id) => request("POST", `/networks/${id}/train/stop`),
   lessons: () => request("GET", "/lessons"),
   lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),
   surface: (id, resolution) => request("GET", `/networks/${id}/surface${query({ resolution })}`),
+  // Insight. `examples` is a body from exampleBody() or {rows, split} for a batch of rows.
+  gradcheck: (id, examples, { layers, eps, maxEntries, dropGPrimeLayer }) =>
+    request("POST", `/networks/${id}/gradcheck`, { ...examples, layers, eps, max_entries: maxEntries ?? null, drop_g_prime_layer: dropGPrimeLayer ?? null }),
+  diagnostics: (id, examples, eta) => request("POST", `/networks/${id}/diagnostics`, { ...examples, eta }),
+  blame: (id, examples, layer, j, example = 0) => request("POST", `/networks/${id}/blame`, { ...examples, layer, j, example }),
+  contributions: (id, examples, layer) => request("POST", `/networks/${id}/contributions`, { ...examples, layer }),
+  whatIf: (id, examples, etas) => request("POST", `/networks/${id}/what-if`, { ...examples, etas }),
 };
