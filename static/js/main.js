@@ -360,7 +360,8 @@ function pushTimeline(label) {
 }
 
 function optimizer() {
-  return { name: state.training.optimizer, eta: state.training.eta };
+  const t = state.training;
+  return { name: t.optimizer, eta: t.eta, beta: t.beta, beta1: t.beta1, beta2: t.beta2, eps: t.eps, l2: t.l2 };
 }
 
 /** Where a training run diverged: the epoch it was in and the update (step) it reached. */
@@ -764,6 +765,11 @@ function bindControls() {
     const problems = [];
     if (!(Number.isFinite(t.eta) && t.eta >= 0)) problems.push("the learning rate \u03B7 must be a number \u2265 0");
     if (!(Number.isInteger(t.batchSize) && t.batchSize >= 1)) problems.push("the batch size must be a whole number \u2265 1");
+    if (!(Number.isFinite(t.l2) && t.l2 >= 0)) problems.push("L2 \u03BB must be a number \u2265 0");
+    for (const [key, label] of [["beta", "\u03B2"], ["beta1", "\u03B2\u2081"], ["beta2", "\u03B2\u2082"]]) {
+      if (!(Number.isFinite(t[key]) && t[key] >= 0 && t[key] < 1)) problems.push(`${label} must be a number from 0 up to (not including) 1`);
+    }
+    if (!(Number.isFinite(t.eps) && t.eps >= 0)) problems.push("\u03B5 must be a number \u2265 0");
     if (problems.length) {
       setError("train", `Not changed: ${problems.join("; ")}.`);
       setState({ training: { ...state.training } });

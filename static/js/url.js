@@ -17,7 +17,10 @@ export const DEFAULT_CONFIG = {
   seed: 0,
 };
 
-export const DEFAULT_TRAINING = { eta: 0.1, batchSize: 16, optimizer: "sgd" };
+export const DEFAULT_TRAINING = { eta: 0.1, batchSize: 16, optimizer: "sgd", l2: 0, beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+// Optimiser hyper-parameters in the URL (written only when they differ from the defaults).
+const HYPER = [["l2", "l2"], ["beta", "beta"], ["b1", "beta1"], ["b2", "beta2"], ["eps", "eps"]];
 
 function int(v, fallback) {
   const n = Number(v);
@@ -54,6 +57,7 @@ export function fromQuery(search) {
     batchSize: int(q.get("bs"), DEFAULT_TRAINING.batchSize),
     optimizer: q.get("opt") || DEFAULT_TRAINING.optimizer,
   };
+  for (const [key, field] of HYPER) training[field] = num(q.get(key), DEFAULT_TRAINING[field]);
   let example = null;
   const ex = q.get("ex");
   if (ex && /^(train|test):\d+$/.test(ex)) {
@@ -85,6 +89,7 @@ export function toQuery(config, training, example, lesson = null) {
   q.set("eta", String(training.eta));
   q.set("bs", String(training.batchSize));
   q.set("opt", training.optimizer);
+  for (const [key, field] of HYPER) if (training[field] !== undefined && training[field] !== DEFAULT_TRAINING[field]) q.set(key, String(training[field]));
   if (example && example.kind === "row") q.set("ex", `${example.split}:${example.row}`);
   return `?${q.toString()}`;
 }
@@ -130,6 +135,13 @@ export function configFromNetwork(network) {
   };
 }
 
+/** The optimiser's hyper-parameters an API Optimizer spec sets (others keep their defaults). */
+function hyper(spec) {
+  const out = {};
+  for (const [, field] of HYPER) if (typeof spec[field] === "number") out[field] = spec[field];
+  return out;
+}
+
 /** Config, training settings and example of a lesson (GET /lessons/{id}). */
 export function fromLesson(lesson, network = lesson.network) {
   const ds = network.dataset || lesson.dataset;
@@ -152,7 +164,7 @@ export function fromLesson(lesson, network = lesson.network) {
   };
   const t = lesson.training;
   const training = t
-    ? { eta: t.optimizer.eta, batchSize: t.batch_size, optimizer: t.optimizer.name }
+    ? { ...DEFAULT_TRAINING, ...hyper(t.optimizer), eta: t.optimizer.eta, batchSize: t.batch_size, optimizer: t.optimizer.name }
     : { ...DEFAULT_TRAINING };
   let example = null;
   const ex = lesson.example;

@@ -91,13 +91,23 @@ function current(form) {
   return { ...c, sizes: [...c.sizes], activations: [...c.activations] };
 }
 
+const TRAINING_FIELDS = ["f-eta", "f-batch", "f-optimizer", "f-l2", "f-beta", "f-beta1", "f-beta2", "f-eps"];
+
 function onChange(form, event) {
   const t = event.target;
   const d = form._data;
-  if (["f-eta", "f-batch", "f-optimizer"].includes(t.id)) {
-    const eta = Number($(form, "f-eta").value);
-    const batchSize = Number($(form, "f-batch").value);
-    dispatch(form, "training-change", { eta, batchSize, optimizer: $(form, "f-optimizer").value });
+  if (TRAINING_FIELDS.includes(t.id)) {
+    const value = (id) => Number($(form, id).value);
+    dispatch(form, "training-change", {
+      eta: value("f-eta"),
+      batchSize: value("f-batch"),
+      optimizer: $(form, "f-optimizer").value,
+      l2: value("f-l2"),
+      beta: value("f-beta"),
+      beta1: value("f-beta1"),
+      beta2: value("f-beta2"),
+      eps: value("f-eps"),
+    });
     return;
   }
   let c = current(form);
@@ -207,4 +217,13 @@ export function render(form, d) {
   setValue($(form, "f-eta"), d.training.eta);
   setValue($(form, "f-batch"), d.training.batchSize);
   setValue($(form, "f-optimizer"), d.training.optimizer);
+  const t = d.training;
+  for (const [id, key] of [["f-l2", "l2"], ["f-beta", "beta"], ["f-beta1", "beta1"], ["f-beta2", "beta2"], ["f-eps", "eps"]]) setValue($(form, id), t[key]);
+  // Only the hyper-parameters the chosen optimiser uses are shown.
+  let shown = 0;
+  for (const label of form.querySelectorAll("#opt-params [data-opt]")) {
+    label.hidden = !label.dataset.opt.split(" ").includes(t.optimizer);
+    if (!label.hidden) shown++;
+  }
+  $(form, "opt-params").hidden = shown === 0;
 }

@@ -4,6 +4,7 @@
 import { el } from "../format.js";
 import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, shaped, space, sym, transpose } from "../mathml.js";
 import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
+import { optimizerStep } from "./update.js";
 
 // g'(a) for the hidden activations, as the notes write them.
 const G_PRIME = {
@@ -230,6 +231,8 @@ function backwardStep(k, d) {
 
 function updateStep(d) {
   const u = d.update;
+  const o = u.update && u.update.optimizer;
+  if (o && (o.name !== "sgd" || o.l2 > 0)) return optimizerStep(d);
   const { config } = d;
   const L = config.sizes.length - 1;
   const sgd = u.optimizer.name === "sgd";
@@ -291,7 +294,11 @@ export function render(element, data) {
   } else if (isBackward(stage, L)) {
     parts.push(...backwardStep(litLayer(stage, L), data));
   } else if (isUpdate(stage, L) && update) {
-    parts.push(...updateStep(data));
+    const redraw = (focus) => {
+      render(element, data);
+      element.querySelector(`[data-testid="${focus}"]`)?.focus();
+    };
+    parts.push(...updateStep({ ...data, element, redraw }));
   } else {
     parts.push(...startStep(data));
   }
