@@ -64,8 +64,13 @@ class LessonPublic(LessonSummary):
 
 
 def _setup(setup: Setup) -> dict[str, Any]:
-    return {"id": setup.id, "label": setup.label, "note": setup.note, "network": setup.network,
-            "training": setup.training}
+    return {
+        "id": setup.id,
+        "label": setup.label,
+        "note": setup.note,
+        "network": setup.network,
+        "training": setup.training,
+    }
 
 
 def _example(example: Example | None) -> dict[str, Any] | None:
@@ -99,8 +104,12 @@ _BODIES = {lesson_id: lesson.model_dump_json().encode() for lesson_id, lesson in
 _LIST = encoding.dumps([lesson.model_dump(include=set(LessonSummary.model_fields)) for lesson in _LESSONS.values()])
 
 LessonId = Annotated[
-    str, Path(description="A lesson id (GET /lessons).", json_schema_extra={"enum": list(LESSONS)},
-              examples=["xor-hidden-layer"])
+    str,
+    Path(
+        description="A lesson id (GET /lessons).",
+        json_schema_extra={"enum": list(LESSONS)},
+        examples=["xor-hidden-layer"],
+    ),
 ]
 
 
