@@ -294,7 +294,9 @@ def main() -> None:
             rss_start = proc_status(process.pid) if process else {}
             cpu_start = proc_cpu_seconds(process.pid) if process else 0.0
             client_start = resource.getrusage(resource.RUSAGE_SELF)
+            load_before = os.getloadavg()[0]
             stats, elapsed = asyncio.run(run(host, port, args))
+            load_after = os.getloadavg()[0]
             client_end = resource.getrusage(resource.RUSAGE_SELF)
             rss_end = proc_status(process.pid) if process else {}
             cpu_server = proc_cpu_seconds(process.pid) - cpu_start if process else 0.0
@@ -329,6 +331,7 @@ def main() -> None:
         print(f"server: peak RSS (VmHWM) {peak:.0f} MB (at start {at_start:.0f} MB, at end {at_end:.0f} MB); "
               f"CPU {cpu_server:.1f} s = {100 * cpu_server / elapsed:.0f}% of one core")
     print(f"client: CPU {client_cpu:.1f} s = {100 * client_cpu / elapsed:.0f}% of one core")
+    print(f"machine: {os.cpu_count()} cores, load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
     verdict = "met" if worst_step_p99 < TARGET_P99_MS and total_errors == 0 else "NOT met"
     print(f"target (zero errors, p99 < {TARGET_P99_MS:.0f} ms for forward/backward/step): {verdict} "
           f"(worst p99 {worst_step_p99:.1f} ms)")
