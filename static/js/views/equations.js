@@ -26,14 +26,22 @@ function outputRule(config) {
   return "\u2207<sub>a<sub>L</sub></sub>\u2112 = J<sub>O</sub>(a<sub>L</sub>)<sup>T</sup> \u2207<sub>\u0177</sub>\u2112 &nbsp;(general form)";
 }
 
-function algorithm(stage, L, config) {
+/** The update line of the algorithm: plain gradient descent, or the optimiser used (shown below). */
+function updateRule(update) {
+  const o = update && update.update ? update.update.optimizer : null;
+  const g = o && o.l2 > 0 ? "(\u2207\u0398 + \u03BB W)" : "\u2207\u0398";
+  if (!o || o.name === "sgd") return `\u0398 \u2190 \u0398 \u2212 \u03B7 ${g}`;
+  return `\u0398 \u2190 \u0398 + the ${o.name} step from g = ${g} (each line below)`;
+}
+
+function algorithm(stage, L, config, update) {
   const k = litLayer(stage, L);
   const lines = [
     ["fwd", "for k = 1 \u2026 L: &nbsp;a<sub>k</sub> = b<sub>k</sub> + W<sub>k</sub> h<sub>k\u22121</sub>; &nbsp;h<sub>k</sub> = g(a<sub>k</sub>) &nbsp;(h<sub>L</sub> = \u0177 = O(a<sub>L</sub>))", isForward(stage, L)],
     ["out", outputRule(config), isBackward(stage, L) && k === L],
     ["params", "for k = L \u2026 1: &nbsp;\u2207<sub>W<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112 h<sub>k\u22121</sub><sup>T</sup>; &nbsp;\u2207<sub>b<sub>k</sub></sub>\u2112 = \u2207<sub>a<sub>k</sub></sub>\u2112", isBackward(stage, L)],
     ["below", "&nbsp;&nbsp;\u2207<sub>h<sub>k\u22121</sub></sub>\u2112 = W<sub>k</sub><sup>T</sup> \u2207<sub>a<sub>k</sub></sub>\u2112; &nbsp;\u2207<sub>a<sub>k\u22121</sub></sub>\u2112 = \u2207<sub>h<sub>k\u22121</sub></sub>\u2112 \u2299 g\u2032(a<sub>k\u22121</sub>)", isBackward(stage, L)],
-    ["update", "\u0398 \u2190 \u0398 \u2212 \u03B7 \u2207\u0398", isUpdate(stage, L)],
+    ["update", updateRule(update), isUpdate(stage, L)],
   ];
   return el("ol", { class: "algo", "aria-label": "The algorithm from the notes; the current line is highlighted" },
     lines.map(([id, html, now]) => el("li", { class: now ? "now" : null, "data-testid": `algo-${id}`, html })));
@@ -286,7 +294,7 @@ function startStep(d) {
 export function render(element, data) {
   const { config, trace, stage, update } = data;
   const L = config.sizes.length - 1;
-  const parts = [algorithm(stage, L, config)];
+  const parts = [algorithm(stage, L, config, update)];
   if (!trace) {
     parts.push(el("p", { class: "empty", text: "Choose an example to trace (click a point, pick a row, or type an input)." }));
   } else if (isForward(stage, L)) {

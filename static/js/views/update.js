@@ -107,7 +107,7 @@ export function optimizerStep(d) {
   const nk = config.sizes[k];
   const np = config.sizes[k - 1];
   const T = tensor(kind, k, nk, np);
-  const P = param(kind, k);
+  const P = () => param(kind, k);
   const pick = (a) => a[k - 1];
   const before = pick(kind === "W" ? res.W_before : res.b_before);
   const after = pick(kind === "W" ? res.W_after : res.b_after);
@@ -125,55 +125,55 @@ export function optimizerStep(d) {
   ];
 
   // The gradient the optimiser uses: with L2, g = grad + lambda W for the weights.
-  const gSym = mi("g");
+  const gSym = () => mi("g");
   if (kind === "W" && opt.l2 > 0) {
     out.push(calc(
       `L2 regularisation adds \u03BB W<sub>${k}</sub> to the gradient (the gradient of \u2112 + \u03BB/2 \u2016W\u2016\u00B2): g = \u2207<sub>W<sub>${k}</sub></sub>\u2112 + \u03BB W<sub>${k}</sub>`,
       `g = grad_W_${k} + lambda W_${k}`,
-      [gSym, mo("="), grad(P), mo("+"), mi("\u03BB"), P],
+      [gSym(), mo("="), grad(P()), mo("+"), mi("\u03BB"), P()],
       row(T.show(gradient, `grad_W_${k}`), mo("+"), num(opt.l2, null, "lambda"), T.show(before, `W_${k} before`)),
       T.show(g, `g for W_${k}`, "g", true),
     ));
   } else {
     out.push(eq(
       kind === "W" ? `The gradient the optimiser uses: g = \u2207<sub>W<sub>${k}</sub></sub>\u2112 (\u03BB = 0: no L2 term)` : `The gradient the optimiser uses: g = \u2207<sub>b<sub>${k}</sub></sub>\u2112 (biases are never regularised)`,
-      math(`g = grad_${kind}_${k}`, row(gSym, mo("="), grad(P), mo("="), T.show(g, `g for ${T.base}`, "g", true))),
+      math(`g = grad_${kind}_${k}`, row(gSym(), mo("="), grad(P()), mo("="), T.show(g, `g for ${T.base}`, "g", true))),
     ));
   }
 
   const update = (numbers, caption, symbolic) =>
-    calc(caption, `${T.base} update`, [P, mo("\u2190"), ...symbolic], row(T.show(before, `${T.base} before`, "before"), ...numbers), T.show(after, `${T.base} after`, "after", true));
+    calc(caption, `${T.base} update`, [P(), mo("\u2190"), ...symbolic], row(T.show(before, `${T.base} before`, "before"), ...numbers), T.show(after, `${T.base} after`, "after", true));
 
   if (opt.name === "sgd") {
-    out.push(update([mo("\u2212"), num(opt.eta, null, "eta"), T.show(g, "g")], `Step against the gradient: ${name} \u2190 ${name} \u2212 \u03B7 g`, [P, mo("\u2212"), mi("\u03B7"), gSym]));
+    out.push(update([mo("\u2212"), num(opt.eta, null, "eta"), T.show(g, "g")], `Step against the gradient: ${name} \u2190 ${name} \u2212 \u03B7 g`, [P(), mo("\u2212"), mi("\u03B7"), gSym()]));
   } else if (opt.name === "momentum") {
-    const uSym = mi("u");
+    const uSym = () => mi("u");
     out.push(calc(
       `Velocity: u \u2190 \u03B2 u + \u03B7 g (u of ${name} before this step, then after)`,
       "u update",
-      [uSym, mo("\u2190"), mi("\u03B2"), uSym, mo("+"), mi("\u03B7"), gSym],
+      [uSym(), mo("\u2190"), mi("\u03B2"), uSym(), mo("+"), mi("\u03B7"), gSym()],
       row(num(opt.beta, null, "beta"), T.show(state("u", "state_before"), "u before"), mo("+"), num(opt.eta, null, "eta"), T.show(g, "g")),
       T.show(state("u", "state_after"), "u after", "u", true),
     ));
-    out.push(update([mo("\u2212"), T.show(state("u", "state_after"), "u")], `Step: ${name} \u2190 ${name} \u2212 u`, [P, mo("\u2212"), uSym]));
+    out.push(update([mo("\u2212"), T.show(state("u", "state_after"), "u")], `Step: ${name} \u2190 ${name} \u2212 u`, [P(), mo("\u2212"), uSym()]));
   } else if (opt.name === "rmsprop") {
-    const vSym = mi("v");
+    const vSym = () => mi("v");
     const v = state("v", "state_after");
     out.push(calc(
       `Running mean of g\u00B2 (element-wise): v \u2190 \u03B2 v + (1 \u2212 \u03B2) g \u2299 g`,
       "v update",
-      [vSym, mo("\u2190"), mi("\u03B2"), vSym, mo("+"), row(mo("("), mn("1"), mo("\u2212"), mi("\u03B2"), mo(")")), sq(gSym)],
+      [vSym(), mo("\u2190"), mi("\u03B2"), vSym(), mo("+"), row(mo("("), mn("1"), mo("\u2212"), mi("\u03B2"), mo(")")), sq(gSym())],
       row(num(opt.beta, null, "beta"), T.show(state("v", "state_before"), "v before"), mo("+"), num(1 - opt.beta, null, "1 - beta"), sq(T.show(g, "g"))),
       T.show(v, "v after", "v", true),
     ));
     out.push(update(
       [mo("\u2212"), num(opt.eta, null, "eta"), T.show(g, "g"), divide(), row(mo("("), sqrt(T.show(v, "v")), mo("+"), num(opt.eps, null, "eps"), mo(")"))],
       `Step, scaled per element by the root of v: ${name} \u2190 ${name} \u2212 \u03B7 g \u2298 (\u221Av + \u03B5)`,
-      [P, mo("\u2212"), mi("\u03B7"), gSym, divide(), row(mo("("), sqrt(vSym), mo("+"), mi("\u03B5"), mo(")"))],
+      [P(), mo("\u2212"), mi("\u03B7"), gSym(), divide(), row(mo("("), sqrt(vSym()), mo("+"), mi("\u03B5"), mo(")"))],
     ));
   } else {
-    const mSym = mi("m");
-    const vSym = mi("v");
+    const mSym = () => mi("m");
+    const vSym = () => mi("v");
     const m = state("m", "state_after");
     const v = state("v", "state_after");
     const c1 = 1 - opt.beta1 ** t;
@@ -181,45 +181,43 @@ export function optimizerStep(d) {
     const mHat = T.map(m, (x) => (x === null ? null : x / c1));
     const vHat = T.map(v, (x) => (x === null ? null : x / c2));
     const oneMinus = (b) => row(mo("("), mn("1"), mo("\u2212"), b, mo(")"));
-    const b1 = sub("\u03B2", 1);
-    const b2 = sub("\u03B2", 2);
     out.push(calc(
       "First moment (mean of g): m \u2190 \u03B2<sub>1</sub> m + (1 \u2212 \u03B2<sub>1</sub>) g",
       "m update",
-      [mSym, mo("\u2190"), b1, mSym, mo("+"), oneMinus(sub("\u03B2", 1)), gSym],
+      [mSym(), mo("\u2190"), sub("\u03B2", 1), mSym(), mo("+"), oneMinus(sub("\u03B2", 1)), gSym()],
       row(num(opt.beta1, null, "beta1"), T.show(state("m", "state_before"), "m before"), mo("+"), num(1 - opt.beta1, null, "1 - beta1"), T.show(g, "g")),
       T.show(m, "m after", "m", true),
     ));
     out.push(calc(
       "Second moment (mean of g\u00B2, element-wise): v \u2190 \u03B2<sub>2</sub> v + (1 \u2212 \u03B2<sub>2</sub>) g \u2299 g",
       "v update",
-      [vSym, mo("\u2190"), b2, vSym, mo("+"), oneMinus(sub("\u03B2", 2)), sq(gSym)],
+      [vSym(), mo("\u2190"), sub("\u03B2", 2), vSym(), mo("+"), oneMinus(sub("\u03B2", 2)), sq(gSym())],
       row(num(opt.beta2, null, "beta2"), T.show(state("v", "state_before"), "v before"), mo("+"), num(1 - opt.beta2, null, "1 - beta2"), sq(T.show(g, "g"))),
       T.show(v, "v after", "v", true),
     ));
     out.push(calc(
       `Bias correction (m and v start at 0), t = ${t}: m\u0302 = m / (1 \u2212 \u03B2<sub>1</sub><sup>t</sup>), v\u0302 = v / (1 \u2212 \u03B2<sub>2</sub><sup>t</sup>)`,
       "m_hat",
-      [hat("m"), mo("="), mSym, mo("/"), oneMinus(msup(sub("\u03B2", 1), mi("t")))],
+      [hat("m"), mo("="), mSym(), mo("/"), oneMinus(msup(sub("\u03B2", 1), mi("t")))],
       row(T.show(m, "m"), mo("/"), num(c1, "upd-c1", `1 - beta1^${t}`)),
       T.show(mHat, "m_hat (computed from m and t)", "mhat", true),
     ));
     out.push(calc(
       "and likewise for v:",
       "v_hat",
-      [hat("v"), mo("="), vSym, mo("/"), oneMinus(msup(sub("\u03B2", 2), mi("t")))],
+      [hat("v"), mo("="), vSym(), mo("/"), oneMinus(msup(sub("\u03B2", 2), mi("t")))],
       row(T.show(v, "v"), mo("/"), num(c2, "upd-c2", `1 - beta2^${t}`)),
       T.show(vHat, "v_hat (computed from v and t)", "vhat", true),
     ));
     out.push(update(
       [mo("\u2212"), num(opt.eta, null, "eta"), T.show(mHat, "m_hat"), divide(), row(mo("("), sqrt(T.show(vHat, "v_hat")), mo("+"), num(opt.eps, null, "eps"), mo(")"))],
       `Step: ${name} \u2190 ${name} \u2212 \u03B7 m\u0302 \u2298 (\u221Av\u0302 + \u03B5)`,
-      [P, mo("\u2212"), mi("\u03B7"), hat("m"), divide(), row(mo("("), sqrt(hat("v")), mo("+"), mi("\u03B5"), mo(")"))],
+      [P(), mo("\u2212"), mi("\u03B7"), hat("m"), divide(), row(mo("("), sqrt(hat("v")), mo("+"), mi("\u03B5"), mo(")"))],
     ));
   }
   out.push(eq(
     `The change this step made to ${name} (after \u2212 before)${opt.name === "adam" && t === 1 ? ": at t = 1 Adam moves every parameter by about \u03B7, whatever the size of its gradient" : ""}`,
-    math(`change of ${T.base}`, row(mi("\u0394"), P, mo("="), T.show(delta, `change of ${T.base}`, "delta", true))),
+    math(`change of ${T.base}`, row(mi("\u0394"), P(), mo("="), T.show(delta, `change of ${T.base}`, "delta", true))),
   ));
-  return out;
+  return [el("div", { class: "upd", "data-testid": "upd", "data-optimizer": opt.name, "data-layer": k, "data-param": kind }, out)];
 }
