@@ -7,6 +7,7 @@ import { el, full } from "./format.js";
 import { isBackward, isForward, lastStage, stageName, stageShort } from "./stages.js";
 import { setError, setState, state, subscribe } from "./state.js";
 import { DEFAULT_TRAINING, configFromNetwork, datasetSpec, fromLesson, fromQuery, networkBody, toQuery } from "./url.js";
+import * as insight from "./insight.js";
 import * as builderView from "./views/builder.js";
 import * as dataplotView from "./views/dataplot.js";
 import * as diagramView from "./views/diagram.js";
@@ -318,7 +319,7 @@ async function refreshTrace() {
   const net = state.network;
   if (!net) return;
   try {
-    const trace = await api.backward(net.id, state.example);
+    const trace = await api.backward(net.id, state.example, insight.faultLayer(net));
     if (seq !== traceSeq || state.network !== net) return;
     setError("example", null);
     const patch = { trace };
@@ -511,7 +512,7 @@ async function runTraining() {
     const rest = Promise.all([
       api.getNetwork(net.id),
       twoD ? api.surface(net.id, 36) : Promise.resolve(null),
-      api.backward(net.id, state.example),
+      api.backward(net.id, state.example, insight.faultLayer(net)),
     ]);
     return Promise.all([res, rest]);
   };
@@ -862,6 +863,7 @@ async function init() {
   if (!optimizers.includes(training.optimizer)) training.optimizer = "sgd";
   setState({ config: parsed.config, training, example: parsed.example || state.example });
   bindControls();
+  insight.init({ retrace: refreshTrace });
   const surfaceLoaded = await build({ keepExample: !!parsed.example });
   await renderNow();
   await nextPaint();

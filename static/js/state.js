@@ -23,6 +23,7 @@ export const state = {
   diagramMode: "auto",
   busy: false,
   errors: {}, // {build, example, step, train, edit, share}: messages shown next to their cause
+  fault: null, // teaching fault (insight.js): the hidden layer k whose g' backprop leaves out, or null
 };
 
 const listeners = new Set();

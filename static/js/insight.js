@@ -1,0 +1,511 @@
+// The Insight panel: gradient check (with the teaching fault), gradient health, who is to blame,
+// per-example contributions and the learning-rate what-if. It follows the page's one state object
+// (network, trace, example, training, history, playing) and keeps its own small `ui` object for
+// its controls and results, changed only through apply(). Each tool asks the API only when its
+// inputs changed and it is on screen (gradient health always: it feeds the page-wide warning;
+// who-is-to-blame whenever its strip under the diagram is open). Nothing runs while training plays.
+//
+// main.js calls init({retrace}) once, and asks faultLayer(network) for the teaching fault to pass
+// to POST /backward (state.fault: the hidden layer whose g' backprop leaves out, or null).
+
+import { api, exampleBody } from "./api.js";
+import { el, fmt } from "./format.js";
+import { exampleText, sub, whenPlotly } from "./insightkit.js";
+import { setState, state, subscribe } from "./state.js";
+import * as blameView from "./views/blame.js";
+import * as contribView from "./views/contributions.js";
+import * as gradcheckView from "./views/gradcheck.js";
+import * as healthView from "./views/health.js";
+import * as whatifView from "./views/whatif.js";
+
+const $ = (id) => document.getElementById(id);
+
+const TABS = [
+  { id: "gradcheck", label: "Gradient check" },
+  { id: "health", label: "Gradient health" },
+  { id: "blame", label: "Who is to blame?" },
+  { id: "contrib", label: "Per-example" },
+  { id: "whatif", label: "Learning-rate what-if" },
+];
+const MAX_BATCH = 32;
+const GRADCHECK_SAMPLE = 200; // entries per tensor checked at most (a seeded sample above that)
+const DEBOUNCE_MS = 120;
+
+const ui = {
+  tab: "gradcheck",
+  gcLayer: 1,
+  gcEps: 1e-6,
+  faultLayer: 1,
+  healthOn: "example",
+  whatifOn: "example",
+  batch: { start: 0, n: 8 },
+  contribLayer: 1,
+  contribSelected: null,
+  blame: null, // {layer, j}: the strip under the diagram is open
+  results: {},
+  errors: {},
+  busy: {},
+};
+
+let retrace = () => Promise.resolve();
+let visible = false;
+let shapeKey = "";
+const stale = new Set();
+const seq = {};
+let timer = null;
+
+/** The teaching fault to pass to POST /backward for this network: a hidden layer 1..L-1, or null. */
+export function faultLayer(network) {
+  const f = state.fault;
+  if (!network || !f) return null;
+  const L = network.config.sizes.length - 1;
+  return Number.isInteger(f) && f >= 1 && f <= L - 1 ? f : null;
+}
+
+const net = () => state.network;
+const sizes = () => net().config.sizes;
+const Lof = () => sizes().length - 1;
+const hasData = () => !!(net() && net().dataset && state.data);
+const trainRows = () => (state.data ? state.data.X_train.length : 0);
+
+function batchRows() {
+  const n = Math.min(ui.batch.n, Math.max(trainRows() - ui.batch.start, 0));
+  return Array.from({ length: n }, (_, i) => ui.batch.start + i);
+}
+
+function batchWhere() {
+  const rows = batchRows();
+  return rows.length ? `train rows ${rows[0]}\u2013${rows[rows.length - 1]} (N = ${rows.length})` : "no rows";
+}
+
+/** The request body and its description for "example" (the traced one) or "batch" (rows of the train split). */
+function examplesFor(mode) {
+  if (mode === "batch" && hasData()) return { body: { rows: batchRows(), split: "train" }, where: batchWhere() };
+  return { body: exampleBody(state.example), where: `the traced example (${exampleText(state.example)})` };
+}
+
+function labelOf(row) {
+  const y = state.data ? state.data.y_train[row] : undefined;
+  if (y === undefined) return "";
+  return Array.isArray(y) ? `y = ${y.map((v) => fmt(v)).join(", ")}` : `label ${y}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asking the API.
+
+const FETCH = {
+  async gradcheck(n) {
+    const k = ui.gcLayer;
+    const s = n.config.sizes;
+    const nW = s[k] * s[k - 1];
+    const fault = faultLayer(n);
+    const res = await api.gradcheck(n.id, exampleBody(state.example), {
+      layers: [k], eps: ui.gcEps, maxEntries: Math.max(nW, s[k]) > GRADCHECK_SAMPLE ? GRADCHECK_SAMPLE : null, dropGPrimeLayer: fault,
+    });
+    res.layer = k;
+    res.fault = fault;
+    for (const t of res.tensors) {
+      t.size = t.name === "W" ? nW : s[k];
+      t.sampled = t.entries.length < t.size;
+    }
+    return res;
+  },
+  async health(n) {
+    const { body, where } = examplesFor(ui.healthOn);
+    const res = await api.diagnostics(n.id, body, state.training.eta);
+    res.where = where;
+    return res;
+  },
+  async blame(n) {
+    const { layer, j } = ui.blame;
+    if (layer >= n.config.sizes.length - 1) return null;
+    const res = await api.blame(n.id, exampleBody(state.example), layer, j, 0);
+    res.where = `the traced example, ${exampleText(state.example)}`;
+    return res;
+  },
+  async contrib(n) {
+    if (!hasData()) return null;
+    const rows = batchRows();
+    const res = await api.contributions(n.id, { rows, split: "train" }, ui.contribLayer);
+    res.rows = rows;
+    return res;
+  },
+  async whatif(n) {
+    const { body, where } = examplesFor(ui.whatifOn);
+    const eta = state.training.eta;
+    const res = await api.whatIf(n.id, body, whatifView.sweep(eta));
+    res.where = where;
+    res.eta = eta;
+    return res;
+  },
+};
+
+function wanted(tab) {
+  if (tab === "health") return true; // feeds the page-wide vanishing / exploding warning
+  if (tab === "blame") return !!ui.blame;
+  return visible && ui.tab === tab;
+}
+
+function invalidate(tabs) {
+  for (const t of tabs) stale.add(t);
+  clearTimeout(timer);
+  timer = setTimeout(runStale, DEBOUNCE_MS);
+}
+
+function runStale() {
+  if (!net() || state.playing) return;
+  for (const tab of [...stale]) {
+    if (!wanted(tab)) continue;
+    stale.delete(tab);
+    fetchTab(tab);
+  }
+}
+
+async function fetchTab(tab) {
+  const n = net();
+  const my = (seq[tab] = (seq[tab] || 0) + 1);
+  ui.busy[tab] = true;
+  renderTab(tab);
+  try {
+    const res = await FETCH[tab](n);
+    if (my !== seq[tab]) return;
+    ui.results[tab] = res;
+    ui.errors[tab] = null;
+  } catch (err) {
+    if (my !== seq[tab]) return;
+    ui.results[tab] = null;
+    ui.errors[tab] = err.message;
+  }
+  ui.busy[tab] = false;
+  renderTab(tab);
+  if (tab === "health") renderAlert();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing.
+
+function renderTab(tab) {
+  const n = net();
+  if (!n || !$("insight")) return;
+  const cfg = n.config;
+  const L = cfg.sizes.length - 1;
+  const panel = $(`insight-panel-${tab}`);
+  const onScreen = visible && ui.tab === tab;
+  const plotly = onScreen && !!window.Plotly;
+  if (onScreen && !window.Plotly) whenPlotly().then((P) => P && renderTab(tab));
+  try {
+    if (tab === "gradcheck") {
+      gradcheckView.render(panel, {
+        L, sizes: cfg.sizes, layer: ui.gcLayer, eps: ui.gcEps, fault: faultLayer(n), faultLayer: ui.faultLayer,
+        result: ui.results.gradcheck, busy: ui.busy.gradcheck, error: ui.errors.gradcheck, where: `the traced example (${exampleText(state.example)})`,
+      });
+    } else if (tab === "health") {
+      const res = ui.results.health;
+      healthView.render(panel, {
+        L, activations: cfg.activations, output: cfg.output, on: ui.healthOn, where: res ? `on ${res.where}, \u03B7 = ${fmt(state.training.eta)}` : "",
+        diag: res, history: state.history, trainFlags: healthView.trainingFlags(state.history), error: ui.errors.health, plotly,
+      });
+    } else if (tab === "blame") {
+      renderBlameTab(panel, cfg.sizes);
+      renderBlameStrip();
+    } else if (tab === "contrib") {
+      const res = ui.results.contrib;
+      const rows = res ? res.rows : batchRows();
+      contribView.render(panel, {
+        L, layer: ui.contribLayer, batch: ui.batch, maxRows: trainRows(), rows, labels: rows.map(labelOf),
+        result: res, selected: ui.contribSelected, error: ui.errors.contrib, hasData: hasData(),
+      });
+    } else if (tab === "whatif") {
+      const res = ui.results.whatif;
+      whatifView.render(panel, {
+        on: ui.whatifOn, batch: ui.batch, maxRows: trainRows(), where: res ? res.where : "", eta: res ? res.eta : state.training.eta,
+        optimizer: state.training.optimizer, result: res, error: ui.errors.whatif, plotly,
+      });
+    }
+  } catch (err) {
+    console.error(err);
+    ui.errors[tab] = `This view failed to draw: ${err.message}`;
+  }
+}
+
+function renderBlameTab(panel, s) {
+  const L = s.length - 1;
+  const key = s.join(",");
+  if (panel._key !== key) {
+    panel._key = key;
+    const layer = el("select", { "data-testid": "blame-tab-layer", "aria-label": "Layer k of h_k (0 = the input x)" },
+      Array.from({ length: L }, (_, k) => el("option", { value: String(k), text: k === 0 ? "h\u2080 = x" : `h${sub(k)}` })));
+    const unit = el("select", { "data-testid": "blame-tab-unit", "aria-label": "Unit j" });
+    const units = () => unit.replaceChildren(...Array.from({ length: s[Number(layer.value)] }, (_, i) => el("option", { value: String(i), text: String(i) })));
+    layer.addEventListener("change", units);
+    units();
+    const go = el("button", { type: "button", class: "primary small", "data-testid": "blame-go", text: "Explain under the diagram" });
+    go.addEventListener("click", () => {
+      apply({ blame: { layer: Number(layer.value), j: Number(unit.value) } });
+      document.querySelector(".diagram-card").scrollIntoView({ block: "start", behavior: "smooth" });
+    });
+    panel.replaceChildren(
+      el("p", { html: "Backward, every unit h<sub>k</sub>[j] collects its gradient from the layer above: \u2207h<sub>k</sub>[j] = \u03A3<sub>i</sub> W<sub>k+1</sub>[i,j] \u2207a<sub>k+1</sub>[i]. " +
+        "<b>Click a hidden neuron or an input in the diagram</b> to see these terms, largest first, under the diagram, with the edges they flow along highlighted." }),
+      el("div", { class: "insight-controls" }, el("label", { class: "inline" }, "\u2207h of", layer), el("label", { class: "inline" }, "unit j", unit), go),
+      el("p", { class: "hint", text: "Esc or \u00D7 closes it. The terms use the correct backprop of the traced example, whatever the stepper shows." }));
+  }
+}
+
+function renderBlameStrip() {
+  const host = $("blame-host");
+  if (!host) return;
+  const diagram = $("diagram");
+  if (!ui.blame || !net()) {
+    if (!host.hidden) {
+      host.hidden = true;
+      blameView.clearHighlight(diagram);
+    }
+    return;
+  }
+  host.hidden = false;
+  const s = sizes();
+  const L = s.length - 1;
+  const res = ui.results.blame;
+  const outputNote = ui.blame.layer >= L
+    ? `\u2207a${sub(L)} of the output layer comes straight from the loss (there is no layer above to blame): click a hidden neuron or an input.`
+    : null;
+  blameView.render(host, { sizes: s, blame: ui.blame, result: outputNote ? null : res, error: outputNote || ui.errors.blame, where: res ? res.where : "the traced example", fault: faultLayer(net()) });
+  blameView.highlight(diagram, ui.blame, outputNote ? null : res);
+}
+
+function renderAlert() {
+  const host = $("insight-alert");
+  if (!host || !net()) return;
+  const parts = [];
+  const fault = faultLayer(net());
+  if (fault) {
+    parts.push(el("div", { class: "alert fault", "data-testid": "fault-banner", role: "status" },
+      el("strong", { text: "Teaching fault on:" }),
+      el("span", { html: ` backprop leaves out g\u2032(a<sub>${fault}</sub>), so the gradients of layers 1\u2013${fault} (and \u2207h<sub>0</sub>) shown in the diagram, the equations and the layer panels are <b>broken on purpose</b>. Updates and training use the correct ones.` }),
+      el("button", { type: "button", class: "small", "data-testid": "btn-fault-off", onclick: () => apply({ fault: null }), text: "Turn off" }),
+      el("button", { type: "button", class: "small", onclick: () => showTab("gradcheck"), text: "Gradient check" })));
+  }
+  const res = ui.results.health;
+  const t = healthView.trainingFlags(state.history);
+  const L = Lof();
+  const pass = res && res.layers && res.layers.length === L && (res.vanishing || res.exploding) ? res : null;
+  const trained = t && (t.vanishing || t.exploding) ? t : null;
+  if (pass || trained) {
+    const vanishing = pass ? pass.vanishing : trained.vanishing;
+    const ratio = pass ? pass.layers[0].grad_a_norm / pass.layers[L - 1].grad_a_norm : trained.first / trained.top;
+    parts.push(el("div", { class: "alert gradient", "data-testid": "gradient-alert", "data-kind": vanishing ? "vanishing" : "exploding", role: "status" },
+      el("strong", { text: `\u26A0\uFE0E ${vanishing ? "Vanishing" : "Exploding"} gradients:` }),
+      el("span", { text: ` \u2016\u2207a\u2081\u2016 / \u2016\u2207a${sub(L)}\u2016 = ${fmt(ratio)}${pass ? "" : ` in training (epoch ${trained.epoch})`}: the first layers ${vanishing ? "barely learn" : "take huge steps"}.` }),
+      el("button", { type: "button", class: "small", "data-testid": "btn-show-health", onclick: () => showTab("health"), text: "Gradient health" })));
+  }
+  host.hidden = !parts.length;
+  host.replaceChildren(...parts);
+}
+
+/** Mark the broken gradients everywhere they are drawn while the teaching fault is on. */
+function renderFaultStyle() {
+  const fault = net() ? faultLayer(net()) : null;
+  document.body.dataset.fault = fault ? String(fault) : "";
+  let style = $("fault-style");
+  if (!style) {
+    style = el("style", { id: "fault-style" });
+    document.head.append(style);
+  }
+  if (!fault) {
+    style.textContent = "";
+    return;
+  }
+  const panels = Array.from({ length: fault + 1 }, (_, k) => `#layers [data-testid="layer-${k}"]`);
+  style.textContent =
+    `${panels.join(", ")} { outline: 2px dashed var(--err); outline-offset: -2px; }\n` +
+    `${panels.map((p) => `${p} .layer-head::after`).join(", ")} { content: "gradients broken on purpose (teaching fault in layer ${fault})"; color: var(--err); font-weight: 700; font-size: 12px; }\n` +
+    `.diagram-card::after { content: "teaching fault: the gradients of layers 1\\2013${fault} are broken"; }`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes from the controls.
+
+function clampBatch(b) {
+  const max = Math.max(trainRows(), 1);
+  const n = Math.min(Math.max(Math.round(Number(b.n)) || 1, 1), MAX_BATCH, max);
+  const start = Math.min(Math.max(Math.round(Number(b.start)) || 0, 0), Math.max(max - n, 0));
+  return { start, n };
+}
+
+function apply(patch) {
+  const L = net() ? Lof() : 1;
+  const touched = new Set();
+  if ("gcLayer" in patch) {
+    ui.gcLayer = patch.gcLayer;
+    touched.add("gradcheck");
+  }
+  if ("gcEps" in patch) {
+    ui.gcEps = patch.gcEps;
+    touched.add("gradcheck");
+  }
+  if ("faultLayer" in patch) {
+    ui.faultLayer = patch.faultLayer;
+    if (state.fault) patch = { ...patch, fault: patch.faultLayer };
+    else renderTab("gradcheck");
+  }
+  if ("fault" in patch) {
+    const f = patch.fault && patch.fault >= 1 && patch.fault <= L - 1 ? patch.fault : null;
+    if (f) ui.faultLayer = f;
+    setState({ fault: f });
+    retrace();
+    touched.add("gradcheck");
+    touched.add("blame");
+  }
+  if ("healthOn" in patch) {
+    ui.healthOn = patch.healthOn;
+    touched.add("health");
+  }
+  if ("whatifOn" in patch) {
+    ui.whatifOn = patch.whatifOn;
+    touched.add("whatif");
+  }
+  if ("batch" in patch) {
+    ui.batch = clampBatch(patch.batch);
+    ui.contribSelected = null;
+    touched.add("contrib");
+    if (ui.healthOn === "batch") touched.add("health");
+    if (ui.whatifOn === "batch") touched.add("whatif");
+  }
+  if ("contribLayer" in patch) {
+    ui.contribLayer = patch.contribLayer;
+    touched.add("contrib");
+  }
+  if ("contribSelected" in patch) {
+    ui.contribSelected = patch.contribSelected;
+    renderTab("contrib");
+  }
+  if ("blame" in patch) {
+    ui.blame = patch.blame;
+    if (ui.blame) touched.add("blame");
+    else renderBlameStrip();
+  }
+  for (const t of touched) renderTab(t);
+  if (touched.size) invalidate(touched);
+}
+
+function showTab(tab) {
+  ui.tab = tab;
+  for (const t of TABS) {
+    const b = $(`insight-tab-${t.id}`);
+    const on = t.id === tab;
+    b.setAttribute("aria-selected", on ? "true" : "false");
+    b.tabIndex = on ? 0 : -1;
+    $(`insight-panel-${t.id}`).hidden = !on;
+  }
+  const card = $("insight").closest("section") || $("insight");
+  if (!visible) card.scrollIntoView({ block: "start", behavior: "smooth" });
+  renderTab(tab);
+  invalidate([]);
+}
+
+/** A new network shape: keep the choices that still fit. */
+function onShape() {
+  const s = sizes();
+  const L = s.length - 1;
+  ui.gcLayer = Math.min(ui.gcLayer, L);
+  ui.contribLayer = Math.min(ui.contribLayer, L);
+  ui.faultLayer = Math.min(Math.max(ui.faultLayer, 1), Math.max(L - 1, 1));
+  if (state.fault && !faultLayer(net())) setState({ fault: null });
+  if (ui.blame && (ui.blame.layer > L || ui.blame.j >= s[Math.min(ui.blame.layer, L)])) ui.blame = null;
+  ui.batch = clampBatch(ui.batch);
+  ui.results = {};
+  ui.contribSelected = null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building and wiring.
+
+function build(root) {
+  const tablist = el("div", { class: "insight-tabs", role: "tablist", "aria-label": "Insight tools" });
+  const panels = [];
+  for (const t of TABS) {
+    const on = t.id === ui.tab;
+    const b = el("button", {
+      type: "button", role: "tab", id: `insight-tab-${t.id}`, "data-testid": `insight-tab-${t.id}`,
+      "aria-selected": on ? "true" : "false", "aria-controls": `insight-panel-${t.id}`, tabindex: on ? "0" : "-1", text: t.label,
+    });
+    b.addEventListener("click", () => showTab(t.id));
+    tablist.append(b);
+    const p = el("div", { class: "insight-panel", role: "tabpanel", id: `insight-panel-${t.id}`, "data-testid": `insight-panel-${t.id}`, "aria-labelledby": `insight-tab-${t.id}` });
+    p.hidden = !on;
+    panels.push(p);
+  }
+  tablist.addEventListener("keydown", (e) => {
+    const i = TABS.findIndex((t) => t.id === ui.tab);
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (!step) return;
+    e.preventDefault();
+    const next = TABS[(i + step + TABS.length) % TABS.length].id;
+    showTab(next);
+    $(`insight-tab-${next}`).focus();
+  });
+  root.replaceChildren(tablist, ...panels);
+}
+
+export function init({ retrace: fn }) {
+  const root = $("insight");
+  if (!root) return;
+  retrace = fn;
+  build(root);
+  document.addEventListener("insight-change", (e) => apply(e.detail));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && ui.blame) apply({ blame: null });
+  });
+
+  // Who is to blame: a click on a neuron (either half) or an input. Weights and biases keep their editor.
+  const diagram = $("diagram");
+  diagram.addEventListener("click", (e) => {
+    const node = e.target.closest && e.target.closest("[data-tip-of]");
+    if (!node || node.hasAttribute("data-edit") || !net()) return;
+    const [kind, k, j] = node.getAttribute("data-tip-of").split(":");
+    if (!["a", "h", "x"].includes(kind)) return;
+    apply({ blame: { layer: Number(k), j: Number(j) } });
+  });
+  // The diagram rebuilds its SVG when its shape or size changes: put the highlight back.
+  new MutationObserver(() => {
+    if (ui.blame) blameView.highlight(diagram, ui.blame, ui.results.blame);
+  }).observe(diagram, { childList: true });
+
+  const card = root.closest("section") || root;
+  new IntersectionObserver((entries) => {
+    const was = visible;
+    visible = entries.some((en) => en.isIntersecting);
+    if (visible && !was) {
+      stale.add(ui.tab);
+      renderTab(ui.tab);
+      invalidate([]);
+    }
+  }).observe(card);
+
+  subscribe((s, changed) => {
+    if (!s.network) return;
+    const key = s.network.config.sizes.join(",") + "|" + s.network.config.activations.join(",");
+    const newShape = key !== shapeKey;
+    if (newShape) {
+      shapeKey = key;
+      onShape();
+    }
+    if (changed.has("network")) stale.add("contrib").add("health").add("whatif").add("gradcheck");
+    if (changed.has("trace") && s.trace) for (const t of ["gradcheck", "health", "blame", "whatif"]) stale.add(t);
+    if (changed.has("training")) stale.add("health").add("whatif");
+    if (changed.has("data")) stale.add("contrib");
+    if (changed.has("fault") || changed.has("network")) renderFaultStyle();
+    if (changed.has("fault") || changed.has("history") || newShape) renderAlert();
+    if (newShape) {
+      for (const t of TABS) renderTab(t.id);
+    } else if (changed.has("history") && visible && ui.tab === "health" && !s.playing) {
+      renderTab("health");
+    }
+    if (stale.size && !s.playing) invalidate([]);
+    if (changed.has("playing") && !s.playing) {
+      renderTab("health");
+      invalidate([]);
+    }
+  });
+}
