@@ -8,6 +8,7 @@ import { isBackward, isForward, lastStage, stageName, stageShort } from "./stage
 import { setError, setState, state, subscribe } from "./state.js";
 import { DEFAULT_TRAINING, configFromNetwork, datasetSpec, fromLesson, fromQuery, networkBody, toQuery } from "./url.js";
 import * as insight from "./insight.js";
+import * as quiz from "./quiz.js";
 import * as builderView from "./views/builder.js";
 import * as dataplotView from "./views/dataplot.js";
 import * as diagramView from "./views/diagram.js";
@@ -273,7 +274,7 @@ function exampleFits(example, data) {
 
 function writeUrl() {
   if (!state.config) return;
-  const q = toQuery(state.config, state.training, state.example, state.lesson ? state.lesson.id : null);
+  const q = toQuery(state.config, state.training, state.example, state.lesson ? state.lesson.id : null, state.quiz);
   if (q !== location.search) history.replaceState(null, "", q);
 }
 
@@ -386,7 +387,9 @@ async function forward() {
   setError("step", null);
   const l = L();
   const next = state.stage >= 2 * l ? 1 : state.stage + 1;
-  await timed("forward", () => setState({ stage: next, update: null }));
+  const advance = () => timed("forward", () => setState({ stage: next, update: null }));
+  if (quiz.intercept(next, advance)) return; // quiz mode: predict first, then the step runs
+  await advance();
 }
 
 async function backward() {
@@ -395,7 +398,10 @@ async function backward() {
     return;
   }
   setError("step", null);
-  await timed("backward", () => setState({ stage: state.stage + 1 }));
+  const next = state.stage + 1;
+  const advance = () => timed("backward", () => setState({ stage: next }));
+  if (quiz.intercept(next, advance)) return; // quiz mode: predict first, then the step runs
+  await advance();
 }
 
 function goToStage(i) {
@@ -862,6 +868,7 @@ async function init() {
   const training = { ...DEFAULT_TRAINING, ...parsed.training };
   if (!optimizers.includes(training.optimizer)) training.optimizer = "sgd";
   setState({ config: parsed.config, training, example: parsed.example || state.example });
+  quiz.init({ ...parsed.quiz, writeUrl });
   bindControls();
   insight.init({ retrace: refreshTrace });
   const surfaceLoaded = await build({ keepExample: !!parsed.example });

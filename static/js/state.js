@@ -24,6 +24,7 @@ export const state = {
   busy: false,
   errors: {}, // {build, example, step, train, edit, share}: messages shown next to their cause
   fault: null, // teaching fault (insight.js): the hidden layer k whose g' backprop leaves out, or null
+  quiz: null, // quiz mode (quiz.js): {on, seed, question, last, error, score: {asked, correct, relSum}}
 };
 
 const listeners = new Set();

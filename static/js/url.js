@@ -65,10 +65,11 @@ export function fromQuery(search) {
     example = { kind: "row", split, row: Number(row), x: null, y: null };
   }
   const lesson = q.get("lesson") || null;
-  return { config, training, example, lesson, hasConfig: q.has("sizes") };
+  const quiz = { on: q.get("quiz") === "1", seed: int(q.get("qseed"), 1) };
+  return { config, training, example, lesson, quiz, hasConfig: q.has("sizes") };
 }
 
-export function toQuery(config, training, example, lesson = null) {
+export function toQuery(config, training, example, lesson = null, quiz = null) {
   const q = new URLSearchParams();
   if (lesson) q.set("lesson", lesson);
   q.set("ds", config.dataset || "");
@@ -91,6 +92,10 @@ export function toQuery(config, training, example, lesson = null) {
   q.set("opt", training.optimizer);
   for (const [key, field] of HYPER) if (training[field] !== undefined && training[field] !== DEFAULT_TRAINING[field]) q.set(key, String(training[field]));
   if (example && example.kind === "row") q.set("ex", `${example.split}:${example.row}`);
+  if (quiz && quiz.on) {
+    q.set("quiz", "1");
+    q.set("qseed", String(quiz.seed));
+  }
   return `?${q.toString()}`;
 }
 
