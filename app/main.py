@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app import errors, gcmonitor
 from app.fastpath import HotRoutes
@@ -21,6 +20,7 @@ from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, insight, lessons, meta, networks, pages, training
 from app.settings import Settings
+from app.static_files import CachedStaticFiles
 from app.store import Persistence, Store
 
 API_PREFIX = "/api/v1"
@@ -87,7 +87,7 @@ def create_app(
     app.include_router(insight.router, prefix=API_PREFIX)
     app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router, insight.router))
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
+    app.mount("/static", CachedStaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     return app
 
 
