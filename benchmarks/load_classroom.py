@@ -70,7 +70,10 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None and self.writer is not None
         payload = b"" if body is None else json.dumps(body).encode()
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(payload)}\r\n"
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept-Encoding: gzip\r\n"
+            f"Content-Length: {len(payload)}\r\n"
+        )
         if body is not None:
             head += "Content-Type: application/json\r\n"
         self.writer.write(head.encode() + b"\r\n" + payload)
