@@ -320,7 +320,7 @@ function renderFaultStyle() {
   style.textContent =
     `${panels.join(", ")} { outline: 2px dashed var(--err); outline-offset: -2px; }\n` +
     `${panels.map((p) => `${p} .layer-head::after`).join(", ")} { content: "gradients broken on purpose (teaching fault in layer ${fault})"; color: var(--err); font-weight: 700; font-size: 12px; }\n` +
-    `.diagram-card::after { content: "teaching fault: the gradients of layers 1\\2013${fault} are broken"; }`;
+    `.diagram-card::after { content: "Teaching fault: the gradients of layers 1\u2013${fault} are broken"; }`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -114,10 +114,11 @@ export function render(element, d) {
   const cols = res.grad_W[0].length;
   const scale = maxAbs([G, res.grad_W]) || 1;
   const svg = heatmaps(420, 170, [
-    { title: `\u2207W${sub(k)} of row ${d.rows[sel]}`, rows, cols, z: G, scale, label: (i, j) => `grad_W_${k}^(${sel})[${i},${j}]` },
-    { title: `batch \u2207W${sub(k)} (mean of ${res.norms.length})`, rows, cols, z: res.grad_W, scale, label: (i, j) => `grad_W_${k}[${i},${j}]` },
+    { title: `row ${d.rows[sel]}`, rows, cols, z: G, scale, label: (i, j) => `grad_W_${k}^(${sel})[${i},${j}] (row ${d.rows[sel]})` },
+    { title: "batch mean", rows, cols, z: res.grad_W, scale, label: (i, j) => `grad_W_${k}[${i},${j}] (mean of ${res.norms.length})` },
   ], 28);
   svg.setAttribute("data-testid", "contrib-heat");
   r.mats.replaceChildren(svg,
+    el("p", { class: "hint", html: `Left: \u2207W<sub>${k}</sub><sup>(n)</sup> of row ${d.rows[sel]}. Right: the batch \u2207W<sub>${k}</sub>, the mean of all N = ${res.norms.length} per-example matrices.` }),
     el("p", { class: "hint", text: `Same colour scale for both (\u00B1${fmt(scale)}): orange < 0 < blue. Row ${d.rows[sel]}'s share of the step: ${s[sel] === null ? "\u2013" : fmt(s[sel])} (exact ${full(s[sel])}).` }));
 }

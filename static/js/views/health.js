@@ -81,8 +81,9 @@ function table(d) {
   const share = (v) => (v === null || v === undefined ? el("td", { class: "muted", text: "\u2013" }) : null);
   const rows = diag.layers.map((h) => {
     const k = h.layer;
-    const ratio = num("td", h.ratio_to_above, { label: `||grad_a_${k}|| / ||grad_a_${k + 1}||`, testid: `health-ratio-${k}`, signed: false, cls: h.ratio_to_above !== null && (h.ratio_to_above < 0.5 || h.ratio_to_above > 2) ? "warn" : "" });
-    if (h.ratio_to_above === null) ratio.textContent = "\u2013";
+    const ratio = k === L
+      ? el("td", { class: "muted", "data-testid": `health-ratio-${k}`, title: "the output layer has no layer above", text: "\u2013" })
+      : num("td", h.ratio_to_above, { label: `||grad_a_${k}|| / ||grad_a_${k + 1}||`, testid: `health-ratio-${k}`, signed: false, cls: h.ratio_to_above === null || h.ratio_to_above < 0.5 || h.ratio_to_above > 2 ? "warn" : "" });
     const pct = (v, name, testid, warnAt) => share(v) || Object.assign(num("td", v, { label: name, testid, signed: false, cls: v > warnAt ? "warn" : "" }), { textContent: `${(100 * v).toFixed(v > 0 && v < 0.01 ? 2 : 0)}%` });
     const upd = num("td", h.update_ratio, { label: `eta ||grad_W_${k}|| / ||W_${k}||`, testid: `health-upd-${k}`, signed: false, cls: h.update_ratio !== null && (h.update_ratio < 1e-5 || h.update_ratio > 0.1) ? "warn" : "" });
     return el("tr", { "data-testid": `health-row-${k}` },
@@ -122,11 +123,11 @@ function plot(node, d) {
     legend: { orientation: "h", x: 0, y: -0.2, font: { size: 10 } },
     xaxis: { domain: [0, 0.46], title: { text: "layer k", standoff: 2 }, type: "category" },
     yaxis: { type: "log", exponentformat: "e", title: { text: "norm (log)", standoff: 2 } },
-    xaxis2: { domain: [0.56, 1], anchor: "y2", title: { text: "epoch", standoff: 2 } },
-    yaxis2: { type: "log", exponentformat: "e", anchor: "x2" },
+    xaxis2: { domain: [0.56, 1], anchor: "y2", title: { text: "epoch", standoff: 2 }, visible: history.length > 0 },
+    yaxis2: { type: "log", exponentformat: "e", anchor: "x2", visible: history.length > 0 },
     annotations: [
-      { text: "this pass, per layer", x: 0.23, y: 1.06, xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },
-      { text: history.length ? "\u2016\u2207a\u2096\u2016 over training (blue = layer 1)" : "\u2016\u2207a\u2096\u2016 over training: press Epoch (E)", x: 0.78, y: 1.06, xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },
+      { text: "this pass, per layer", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },
+      { text: history.length ? "\u2016\u2207a\u2096\u2016 per epoch (blue: layer 1)" : "\u2016\u2207a\u2096\u2016 per epoch: train (E)", x: 0.56, y: 1.02, xanchor: "left", yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },
     ],
   };
   node.dataset.layers = String(L);
@@ -149,6 +150,6 @@ export function render(element, d) {
     r.table.replaceChildren(el("p", { class: "muted", text: d.error ? "" : "Computing\u2026" }));
     return null;
   }
-  r.table.replaceChildren(table(d), el("p", { class: "hint", html: "\u2016\u2207a<sub>k</sub>\u2016 falling by a constant factor layer after layer is the vanishing gradient; a ratio far above 1, exploding. Orange: worth a look." }));
+  r.table.replaceChildren(table(d), el("p", { class: "hint", html: "\u2016\u2207a<sub>k</sub>\u2016 falling by a constant factor layer after layer is the vanishing gradient; a ratio far above 1, exploding. Shaded: worth a look." }));
   return d.plotly ? plot(r.plot, d) : null;
 }
