@@ -1,4 +1,5 @@
-"""The page: ``/`` renders templates/index.html (a small fallback until it exists), and
+"""The page: ``/`` renders templates/index.html (a small fallback until it exists), ``/compare``
+templates/compare.html (two networks side by side), and
 Plotly.js is served from the installed plotly package (offline, no CDN)."""
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ async def index(request: Request) -> Response:
     if (TEMPLATES_DIR / "index.html").is_file():
         return _templates.TemplateResponse(request, "index.html", {"api_base": "/api/v1"})
     return HTMLResponse(_FALLBACK)
+
+
+@router.get("/compare")
+async def compare(request: Request) -> Response:
+    """Two networks side by side that differ in one choice (templates/compare.html)."""
+    return _templates.TemplateResponse(request, "compare.html", {"api_base": "/api/v1"})
 
 
 @router.get("/static/vendor/plotly.min.js")

@@ -276,6 +276,7 @@ function writeUrl() {
   if (!state.config) return;
   const q = toQuery(state.config, state.training, state.example, state.lesson ? state.lesson.id : null, state.quiz);
   if (q !== location.search) history.replaceState(null, "", q);
+  $("link-compare").href = `/compare${toQuery(state.config, state.training, state.example)}`; // this network, on the compare page
 }
 
 function sameSpec(a, b) {
