@@ -109,6 +109,7 @@ class Connection:
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    step_times: list[tuple[float, float]] = field(default_factory=list)  # (start, ms) of forward/backward/step
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     requests: int = 0
@@ -144,7 +145,10 @@ async def call(
         if len(stats.error_samples) < 10:
             stats.error_samples.append(f"{op}: {type(exc).__name__}: {exc}")
         return None
-    stats.latencies[op].append((time.perf_counter() - start) * 1e3)
+    elapsed_ms = (time.perf_counter() - start) * 1e3
+    stats.latencies[op].append(elapsed_ms)
+    if op in STEP_OPERATIONS:
+        stats.step_times.append((start, elapsed_ms))
     if status != expect:
         stats.errors[op] += 1
         if len(stats.error_samples) < 10:
@@ -326,6 +330,13 @@ def main() -> None:
         if op in STEP_OPERATIONS:
             worst_step_p99 = max(worst_step_p99, p99)
         print(f"{op:10s} {len(values) + errors:8d} {errors:6d} {p50:8.1f} {p99:8.1f} {worst:8.1f}")
+    if stats.step_times:
+        first = min(t for t, _ in stats.step_times)
+        windows: dict[int, list[float]] = defaultdict(list)
+        for t, ms in stats.step_times:
+            windows[int((t - first) // 10)].append(ms)
+        print("forward/backward/step p99 per 10 s:", " ".join(f"{percentile(w, 99):.0f}" for _, w in
+                                                             sorted(windows.items())), "ms")
     print(f"all: {stats.requests} requests ({stats.requests / elapsed:.0f}/s), {total_errors} errors")
     for sample in stats.error_samples:
         print("  error:", sample)
