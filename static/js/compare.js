@@ -28,7 +28,7 @@ const CHOICES = {
     options: (m) => m.activations,
     defaults: (base) => {
       const a = base.config.activations[0] || "tanh";
-      return [a === "sigmoid" ? "tanh" : "sigmoid", a === "sigmoid" ? "sigmoid" : a];
+      return [a, a === "sigmoid" ? "tanh" : "sigmoid"];
     },
     apply: (c, _t, v) => {
       c.activations = c.activations.map(() => v);
