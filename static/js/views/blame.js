@@ -75,7 +75,7 @@ export function render(element, d) {
   const shown = terms.slice(0, EQ_TERMS).map((t, n) => {
     const v = t.term;
     const s = n === 0 ? fmt(v) : v !== null && v < 0 ? `\u2212 ${fmt(-v)}` : `+ ${fmt(v)}`;
-    return el("span", { class: `term ${v === null ? "nonfinite" : v >= 0 ? "pos" : "neg"}`, title: `W_${above}[${t.i},${j}] grad_a_${above}[${t.i}] = ${full(v)}`, text: ` ${s}` });
+    return el("span", { class: `term ${v === null ? "nonfinite" : v > 0 ? "pos" : v < 0 ? "neg" : ""}`, title: `W_${above}[${t.i},${j}] grad_a_${above}[${t.i}] = ${full(v)}`, text: ` ${s}` });
   });
   r.eq.replaceChildren(
     el("span", { html: `${gh} = \u03A3<sub>i</sub> W${sub(above)}[i,${j}] \u2207a${sub(above)}[i] =` }),

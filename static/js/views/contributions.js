@@ -26,9 +26,9 @@ export function shares(perExample, mean) {
   });
 }
 
-export function batchControls(element, batch, maxRows) {
-  const start = el("input", { type: "number", min: 0, step: 1, value: String(batch.start), "data-testid": "batch-start", "aria-label": "First train row of the batch" });
-  const n = el("input", { type: "number", min: 1, max: 32, step: 1, value: String(batch.n), "data-testid": "batch-n", "aria-label": "Number of rows in the batch (1 to 32)" });
+export function batchControls(element, batch, maxRows, prefix) {
+  const start = el("input", { type: "number", min: 0, step: 1, value: String(batch.start), "data-testid": `${prefix}-batch-start`, "aria-label": "First train row of the batch" });
+  const n = el("input", { type: "number", min: 1, max: 32, step: 1, value: String(batch.n), "data-testid": `${prefix}-batch-n`, "aria-label": "Number of rows in the batch (1 to 32)" });
   const go = () => emit(element, { batch: { start: Number(start.value), n: Number(n.value) } });
   for (const input of [start, n]) {
     input.addEventListener("change", go);
@@ -68,7 +68,7 @@ export function render(element, d) {
   }
   const r = element._refs;
   r.layer.querySelector("select").value = String(d.layer);
-  if (!r.batchHost.contains(document.activeElement)) r.batchHost.replaceChildren(batchControls(element, d.batch, d.maxRows));
+  if (!r.batchHost.contains(document.activeElement)) r.batchHost.replaceChildren(batchControls(element, d.batch, d.maxRows, "contrib"));
   const k = d.layer;
   r.eq.innerHTML = `\u2207W<sub>${k}</sub> = (1/N) \u03A3<sub>n</sub> \u2207W<sub>${k}</sub><sup>(n)</sup>, &nbsp;\u2207W<sub>${k}</sub><sup>(n)</sup> = \u2207a<sub>${k}</sub><sup>(n)</sup> h<sub>${k - 1}</sub><sup>(n)T</sup>. ` +
     "Share of the step s<sub>n</sub> = \u27E8\u2207W<sup>(n)</sup>, \u2207W\u27E9 / (N \u2016\u2207W\u2016\u00B2): the shares sum to 1; a negative share pulls against the batch. Click a row to see its matrix.";

@@ -81,8 +81,9 @@ function table(d) {
   const share = (v) => (v === null || v === undefined ? el("td", { class: "muted", text: "\u2013" }) : null);
   const rows = diag.layers.map((h) => {
     const k = h.layer;
-    const ratio = k === L
-      ? el("td", { class: "muted", "data-testid": `health-ratio-${k}`, title: "the output layer has no layer above", text: "\u2013" })
+    const aboveZero = k < L && diag.layers[k].grad_a_norm === 0;
+    const ratio = k === L || aboveZero
+      ? el("td", { class: "muted", "data-testid": `health-ratio-${k}`, title: k === L ? "the output layer has no layer above" : "the layer above has no gradient (0)", text: "\u2013" })
       : num("td", h.ratio_to_above, { label: `||grad_a_${k}|| / ||grad_a_${k + 1}||`, testid: `health-ratio-${k}`, signed: false, cls: h.ratio_to_above === null || h.ratio_to_above < 0.5 || h.ratio_to_above > 2 ? "warn" : "" });
     const pct = (v, name, testid, warnAt) => share(v) || Object.assign(num("td", v, { label: name, testid, signed: false, cls: v > warnAt ? "warn" : "" }), { textContent: `${(100 * v).toFixed(v > 0 && v < 0.01 ? 2 : 0)}%` });
     const upd = num("td", h.update_ratio, { label: `eta ||grad_W_${k}|| / ||W_${k}||`, testid: `health-upd-${k}`, signed: false, cls: h.update_ratio !== null && (h.update_ratio < 1e-5 || h.update_ratio > 0.1) ? "warn" : "" });
@@ -109,10 +110,11 @@ function plot(node, d) {
     { type: "bar", name: "\u2016\u2207W\u2096\u2016 this pass", x: layers.map((k) => `${k}`), y: diag.layers.map((h) => pos(h.grad_W_norm)), marker: { color: CLASS_COLORS[4] },
       hovertemplate: "layer %{x}: ||grad_W|| = %{y}<extra></extra>" },
   ];
+  const logY = data.some((t) => t.y.some((v) => v !== null)); // a log axis needs a positive value
   const epochs = history.map((r) => r.epoch);
   for (let k = 0; k < L; k++) {
     data.push({
-      type: "scatter", mode: "lines", name: `\u2016\u2207a${sub(k + 1)}\u2016`, x: [...epochs], y: history.map((r) => pos(r.grad_a_norms[k])),
+      type: "scatter", mode: "lines+markers", marker: { size: 3 }, name: `\u2016\u2207a${sub(k + 1)}\u2016`, x: [...epochs], y: history.map((r) => pos(r.grad_a_norms[k])),
       xaxis: "x2", yaxis: "y2", showlegend: false, line: { width: 1.6, color: `hsl(${Math.round(230 - (200 * k) / Math.max(L - 1, 1))}, 65%, ${35 + (20 * k) / Math.max(L - 1, 1)}%)` },
       hovertemplate: `epoch %{x}: ||grad_a_${k + 1}|| = %{y}<extra></extra>`,
     });
@@ -122,9 +124,9 @@ function plot(node, d) {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfcfd",
     legend: { orientation: "h", x: 0, y: -0.2, font: { size: 10 } },
     xaxis: { domain: [0, 0.46], title: { text: "layer k", standoff: 2 }, type: "category" },
-    yaxis: { type: "log", exponentformat: "e", title: { text: "norm (log)", standoff: 2 } },
+    yaxis: logY ? { type: "log", exponentformat: "e", title: { text: "norm (log)", standoff: 2 } } : { range: [0, 1], title: { text: "norm: all 0", standoff: 2 } },
     xaxis2: { domain: [0.56, 1], anchor: "y2", title: { text: "epoch", standoff: 2 }, visible: history.length > 0 },
-    yaxis2: { type: "log", exponentformat: "e", anchor: "x2", visible: history.length > 0 },
+    yaxis2: { type: data.slice(2).some((t) => t.y.some((v) => v !== null)) ? "log" : "linear", exponentformat: "e", anchor: "x2", visible: history.length > 0 },
     annotations: [
       { text: "this pass, per layer", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },
       { text: history.length ? "\u2016\u2207a\u2096\u2016 per epoch (blue: layer 1)" : "\u2016\u2207a\u2096\u2016 per epoch: train (E)", x: 0.56, y: 1.02, xanchor: "left", yanchor: "bottom", xref: "paper", yref: "paper", showarrow: false, font: { size: 11 } },

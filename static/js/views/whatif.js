@@ -42,7 +42,7 @@ export function render(element, d) {
   if (!element._refs) build(element);
   const r = element._refs;
   for (const input of r.on.querySelectorAll("input")) input.checked = input.value === d.on;
-  if (!r.batchHost.contains(document.activeElement)) r.batchHost.replaceChildren(d.on === "batch" ? batchControls(element, d.batch, d.maxRows) : el("span", { class: "muted", text: d.where }));
+  if (!r.batchHost.contains(document.activeElement)) r.batchHost.replaceChildren(d.on === "batch" ? batchControls(element, d.batch, d.maxRows, "whatif") : el("span", { class: "muted", text: d.where }));
   r.error.hidden = !d.error;
   r.error.textContent = d.error || "";
   const res = d.result;
@@ -82,6 +82,8 @@ export function render(element, d) {
   if (at && at.loss !== null) data.push({ type: "scatter", mode: "markers", name: `your \u03B7 = ${fmt(d.eta)}`, x: [d.eta], y: [at.loss], marker: { size: 13, symbol: "diamond", color: CLASS_COLORS[1], line: { color: "#000", width: 1 } },
     hovertemplate: "your \u03B7 = %{x}<br>loss after the step = %{y}<extra></extra>" });
   const xs = pts.map((p) => p.eta);
+  // A log loss axis, unless some loss is 0 (a perfect fit), which it cannot show.
+  const logY = res.loss !== null && res.loss > 0 && finite.every((p) => p.loss > 0);
   const shapes = [];
   if (res.loss !== null) shapes.push({ type: "line", xref: "x", yref: "y", x0: Math.min(...xs), x1: Math.max(...xs), y0: res.loss, y1: res.loss, line: { color: "#5b6575", dash: "dash", width: 1.2 } });
   if (at) shapes.push({ type: "line", xref: "x", yref: "paper", x0: d.eta, x1: d.eta, y0: 0, y1: 1, line: { color: CLASS_COLORS[1], dash: "dot", width: 1.2 } });
@@ -90,9 +92,9 @@ export function render(element, d) {
     legend: { orientation: "h", x: 0, y: 1.12, font: { size: 10 } },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfcfd",
     xaxis: { type: "log", title: { text: "learning rate \u03B7 (log)", standoff: 2 }, exponentformat: "e" },
-    yaxis: { type: "log", title: { text: "loss after the step (log)", standoff: 2 }, exponentformat: "e" },
+    yaxis: { type: logY ? "log" : "linear", title: { text: `loss after the step${logY ? " (log)" : ""}`, standoff: 2 }, exponentformat: "e" },
     shapes,
-    annotations: res.loss !== null ? [{ x: Math.log10(Math.min(...xs)), y: Math.log10(res.loss), xref: "x", yref: "y", text: "loss now (\u03B7 = 0)", showarrow: false, xanchor: "left", yanchor: "bottom", font: { size: 10, color: "#5b6575" } }] : [],
+    annotations: res.loss !== null ? [{ x: Math.log10(Math.min(...xs)), y: logY ? Math.log10(res.loss) : res.loss, xref: "x", yref: "y", text: "loss now (\u03B7 = 0)", showarrow: false, xanchor: "left", yanchor: "bottom", font: { size: 10, color: "#5b6575" } }] : [],
   };
   r.plot.dataset.eta = String(d.eta);
   return window.Plotly.react(r.plot, data, layout, PLOT_CONFIG);
