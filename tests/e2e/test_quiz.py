@@ -21,7 +21,11 @@ def question(lab: Lab) -> dict[str, Any]:
     node = lab.page.get_by_test_id("quiz-question")
     expect(node).to_be_visible()
     index = [int(i) for i in (node.get_attribute("data-index") or "").split(",")]
-    return {"quantity": node.get_attribute("data-quantity"), "k": int(node.get_attribute("data-layer") or 0), "index": index}
+    return {
+        "quantity": node.get_attribute("data-quantity"),
+        "k": int(node.get_attribute("data-layer") or 0),
+        "index": index,
+    }
 
 
 def truth(q: dict[str, Any], trace: Any) -> float:
