@@ -168,11 +168,11 @@ async function fetchTab(tab) {
   renderTab(tab);
   try {
     const res = await FETCH[tab](n);
-    if (my !== seq[tab]) return;
+    if (my !== seq[tab] || !net() || net().id !== n.id) return;
     ui.results[tab] = res;
     ui.errors[tab] = null;
   } catch (err) {
-    if (my !== seq[tab]) return;
+    if (my !== seq[tab] || !net() || net().id !== n.id) return; // a network replaced meanwhile is not an error
     ui.results[tab] = null;
     ui.errors[tab] = err.message;
   }
