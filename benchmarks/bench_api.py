@@ -48,13 +48,16 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, log_path: Path, cpu: int | None = None) -> subprocess.Popen[bytes]:
     # Networks in memory only (no persistence file); log garbage-collection pauses over 10 ms.
     env = {**os.environ, "BACKPROP_PERSIST": "0", "BACKPROP_GC_LOG": "1", "BACKPROP_GC_LOG_MS": "10"}
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST, "--port", str(port)]
     cmd += ["--log-level", "warning", "--no-access-log"]
     log = log_path.open("wb")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if cpu is not None:
+        os.sched_setaffinity(server.pid, {cpu})
+    return server
 
 
 def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -198,13 +201,18 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of the concurrent phase")
     parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive clients")
     parser.add_argument("--httpx", action="store_true", help="also time httpx.Client sequentially")
+    parser.add_argument("--pin", action="store_true", help="server on the last CPU, this client on the first")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
     port = free_port()
     base = f"http://{HOST}:{port}"
     log_path = Path(tempfile.mkstemp(prefix="bench_api_", suffix=".log")[1])
-    server = start_server(port, log_path)
+    cpus = sorted(os.sched_getaffinity(0))
+    pinned = args.pin and len(cpus) > 1
+    server = start_server(port, log_path, cpus[-1] if pinned else None)
+    if pinned:
+        os.sched_setaffinity(0, {cpus[0]})
     try:
         wait_ready(base, server)
         net = post_json(base + "/api/v1/networks", {"sizes": SIZES, "activation": "tanh", "seed": 0})
@@ -240,7 +248,10 @@ def main() -> int:
 
     p50, p99 = percentile(seq, 50) * 1e3, percentile(seq, 99) * 1e3
     print(f"backward, sizes {SIZES}, batch {BATCH}, answer {answer_bytes} bytes of JSON")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+        + (", server and client pinned to different CPUs" if pinned else "")
+    )
     print(f"sequential ({args.requests} requests, 1 keep-alive connection):")
     print(f"  p50 {p50:.3f} ms   p99 {p99:.3f} ms   mean {statistics.mean(seq) * 1e3:.3f} ms")
     print(f"concurrent ({args.clients} clients, {elapsed:.1f} s): {count} requests, {rps:.0f} requests/s")
