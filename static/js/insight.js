@@ -164,18 +164,23 @@ function runStale() {
 async function fetchTab(tab) {
   const n = net();
   const my = (seq[tab] = (seq[tab] || 0) + 1);
+  // An answer about a network replaced meanwhile (or a failure because it was deleted) is dropped.
+  const current = () => my === seq[tab] && !!net() && net().id === n.id;
   ui.busy[tab] = true;
   renderTab(tab);
   try {
     const res = await FETCH[tab](n);
-    if (my !== seq[tab] || !net() || net().id !== n.id) return;
-    ui.results[tab] = res;
-    ui.errors[tab] = null;
+    if (current()) {
+      ui.results[tab] = res;
+      ui.errors[tab] = null;
+    }
   } catch (err) {
-    if (my !== seq[tab] || !net() || net().id !== n.id) return; // a network replaced meanwhile is not an error
-    ui.results[tab] = null;
-    ui.errors[tab] = err.message;
+    if (current()) {
+      ui.results[tab] = null;
+      ui.errors[tab] = err.message;
+    }
   }
+  if (my !== seq[tab]) return;
   ui.busy[tab] = false;
   renderTab(tab);
   if (tab === "health") renderAlert();
