@@ -42,6 +42,10 @@ CROSS_FIELD_OPERATIONS = [
     "GET /api/v1/networks/{network_id}/surface",
     "POST /api/v1/networks/{network_id}/train",
     "POST /api/v1/networks/{network_id}/train/stream",
+    "POST /api/v1/networks/{network_id}/blame",
+    "POST /api/v1/networks/{network_id}/contributions",
+    "POST /api/v1/networks/{network_id}/diagnostics",
+    "POST /api/v1/networks/{network_id}/what-if",
 ]
 
 app = create_app(make_settings(max_networks=500, max_train_seconds=2.0))
