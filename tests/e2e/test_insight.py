@@ -205,8 +205,17 @@ def test_who_is_to_blame_for_a_hidden_unit_and_an_input(lab: Lab) -> None:
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("blame")).to_be_hidden()
     expect(page.locator(".blame-overlay")).to_have_count(0)
-    # Clicking a weight still opens its editor, not the blame strip.
-    page.get_by_test_id("edge-1-0-0").click(force=True)
+    # Clicking a weight still opens its editor, not the blame strip. Closing the strip shrinks the
+    # row, so wait until the edge has stopped moving before clicking it.
+    edge = page.get_by_test_id("edge-1-0-0")
+    box = None
+    for _ in range(40):
+        moved_to = edge.bounding_box()
+        if moved_to == box:
+            break
+        box = moved_to
+        page.wait_for_timeout(50)
+    edge.click(force=True)
     expect(page.get_by_test_id("editor")).to_be_visible()
     expect(page.get_by_test_id("blame")).to_be_hidden()
 
