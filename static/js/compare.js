@@ -39,7 +39,13 @@ const CHOICES = {
   loss: {
     title: "output + loss",
     options: (m, info) => pairsFor(m, info),
-    defaults: () => [pairValue("softmax", "cross_entropy"), pairValue("softmax", "squared_error")],
+    defaults: (base) => {
+      const pairs = pairsFor(cmp.meta, datasetInfo(base.config.dataset));
+      const own = pairValue(base.config.output, base.config.loss);
+      const a = pairs.includes(own) ? own : pairs[0];
+      const other = pairs.find((p) => p !== a && p.split("+")[0] === a.split("+")[0]) || pairs.find((p) => p !== a) || a;
+      return [a, other];
+    },
     apply: (c, _t, v) => {
       [c.output, c.loss] = v.split("+");
     },
@@ -119,8 +125,12 @@ function fail(message) {
   set({ error: message || null });
 }
 
+function datasetInfo(name) {
+  return cmp.datasets.find((d) => d.name === name) || null;
+}
+
 function info() {
-  return cmp.datasets.find((d) => d.name === cmp.config.dataset) || null;
+  return datasetInfo(cmp.config.dataset);
 }
 
 /** The configuration and training of one side: the base with the one choice applied. */
@@ -412,7 +422,8 @@ function renderNorms(L, qa, qb) {
     legend: { orientation: "h", x: 0, y: 1.14, font: { size: 9.5 } },
     annotations: traces.length ? [] : [{ text: "Press Step both (S): gradient norms per layer", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
   };
-  window.Plotly.react(host, traces, layout, { displayModeBar: false, responsive: true });
+  // The table beside it changes width once numbers arrive: fit the plot to its cell again.
+  window.Plotly.react(host, traces, layout, { displayModeBar: false, responsive: true }).then(() => window.Plotly.Plots.resize(host));
 }
 
 function renderCurves() {
@@ -578,7 +589,13 @@ function renderForm() {
     }
     setValue($(`c-v${s}`), cmp.diff[s]);
   }
-  $("c-diff-hint").textContent = CHOICES[cmp.diff.choice].hint;
+  const c2 = CHOICES[cmp.diff.choice];
+  const onlyOne = !c2.number && c2.options(meta, info()).length < 2;
+  $("c-diff-hint").textContent = cmp.diff.a === cmp.diff.b
+    ? onlyOne
+      ? `This dataset allows only one ${c2.title} (${valueText(cmp.diff.choice, cmp.diff.a)}): choose another difference.`
+      : "A and B are the same: choose two different values."
+    : c2.hint;
 }
 
 let buildTimer = null;
@@ -654,15 +671,16 @@ function onFormChange(event) {
     fail(`Not changed: ${problems.join("; ")}.`);
     return;
   }
-  const diff = t.id === "c-dataset" && cmp.diff.choice === "loss" ? defaultsAfterDataset(c) : cmp.diff;
+  const diff = t.id === "c-dataset" && cmp.diff.choice === "loss" ? defaultsAfterDataset(c, training) : cmp.diff;
   set({ config: c, training, diff, error: null });
   rebuildSoon();
 }
 
-function defaultsAfterDataset(c) {
-  const pairs = pairsFor(cmp.meta, cmp.datasets.find((d) => d.name === c.dataset));
-  const keep = (v) => (pairs.includes(v) ? v : pairs[0]);
-  return { ...cmp.diff, a: keep(cmp.diff.a), b: keep(cmp.diff.b) };
+function defaultsAfterDataset(c, training) {
+  const pairs = pairsFor(cmp.meta, datasetInfo(c.dataset));
+  if (pairs.includes(cmp.diff.a) && pairs.includes(cmp.diff.b)) return cmp.diff;
+  const [a, b] = CHOICES.loss.defaults({ config: c, training });
+  return { choice: "loss", a, b };
 }
 
 function clearLast(sides) {
@@ -728,7 +746,7 @@ function readDiff(q) {
       const n = Number(v);
       return Number.isFinite(n) && n >= 0 ? n : dflt;
     }
-    return v;
+    return CHOICES[choice].options(cmp.meta, info()).includes(v) ? v : dflt;
   };
   return { choice, a: read("va", fallback.a), b: read("vb", fallback.b) };
 }
