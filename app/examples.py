@@ -105,7 +105,7 @@ def step_result() -> Any:
     W_before, b_before = [w.copy() for w in net.W], [v.copy() for v in net.b]
     optimizer = Optimizer(eta=0.1)
     state_before = state_snapshot(net, optimizer.name)
-    trace = backward(net, X, encode_targets(Y, 2, "cross_entropy"))
+    trace = backward(net, X, encode_targets(Y, 2, "cross_entropy", output="softmax"))
     update = apply_update(net, trace.grad_W, trace.grad_b, optimizer)
     done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(net, optimizer.name))
     return _plain(encoding.step_result(trace, W_before, b_before, net, done))

@@ -227,7 +227,7 @@ def _targets(y: list[int] | list[list[float]], network: Network, N: int) -> Targ
     else:
         arr = np.array(y, dtype=np.int64)
     with core_errors():
-        return encode_targets(arr, n_L, network.config.loss)
+        return encode_targets(arr, n_L, network.config.loss, output=network.config.output)
 
 
 def examples(request: schemas.ForwardRequest, entry: Entry, settings: Settings, *, need_targets: bool) -> Examples:
@@ -250,7 +250,9 @@ def examples(request: schemas.ForwardRequest, entry: Entry, settings: Settings, 
         targets = None
         if need_targets:
             with core_errors():
-                targets = encode_targets(y_split[idx], network.config.sizes[-1], network.config.loss)
+                targets = encode_targets(
+                    y_split[idx], network.config.sizes[-1], network.config.loss, output=network.config.output
+                )
         return Examples(X_split[idx], targets)
     assert request.x is not None
     X = _batch(request.x, network.config.sizes[0], settings)
