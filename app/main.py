@@ -73,6 +73,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry=telemetry,  # type: ignore[arg-type]
+        docs_url=None,  # served by pages.docs with Swagger UI from our own static files (offline)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store

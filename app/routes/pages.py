@@ -8,6 +8,7 @@ from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
@@ -42,3 +43,18 @@ async def compare(request: Request) -> Response:
 @router.get("/static/vendor/plotly.min.js")
 async def plotly_js() -> Response:
     return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+
+
+SWAGGER_UI = "/static/vendor/swagger-ui"
+
+
+@router.get("/docs")
+async def docs() -> Response:
+    """OpenAPI docs (Swagger UI 5, vendored under static/vendor/swagger-ui: works with no internet)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Backprop Lab API",
+        swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+    )
