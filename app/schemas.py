@@ -344,6 +344,37 @@ class TrainRequest(StrictModel):
     optimizer: OptimizerSpec = OptimizerSpec()
 
 
+class TrainSnapshotRequest(StrictModel):
+    """What each `snapshot` event of the stream holds besides the parameters (opt-in)."""
+
+    surface_resolution: int | None = Field(
+        default=None,
+        ge=2,
+        description="Also the decision surface at this resolution, as GET .../surface with its default ranges "
+        "(1- or 2-input networks; limit: max_surface_resolution).",
+    )
+    trace: BackwardRequest | None = Field(
+        default=None, description="Also the trace of these examples, as POST .../backward with this body."
+    )
+
+
+class TrainStreamRequest(TrainRequest):
+    """As TrainRequest, with the stream's opt-in pacing and per-epoch snapshots."""
+
+    pace_ms: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Start epochs at least this many milliseconds apart (a watchable live view). With it, a "
+        "stop (train/stop or closing the stream) takes effect between epochs, so every trained epoch is reported.",
+    )
+    snapshot: TrainSnapshotRequest | None = Field(
+        default=None,
+        description="Send a `snapshot` event after each epoch's `epoch` event: {epoch, step, W, b, diverged, "
+        "surface: Surface|null, trace: BackwardResult|null}, the network as that epoch left it.",
+    )
+
+
 class ForwardResult(BaseModel):
     a: list[NMatrix] = Field(description=f"{PER_LAYER} a_k: {ROWS} of n_k numbers.")
     h: list[NMatrix] = Field(description=f"Index k holds h_k (k = 0..L; h_0 = x, h_L = y_hat): {ROWS}")

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Body
 from starlette.responses import Response, StreamingResponse
 
@@ -23,9 +24,10 @@ from app import encoding, examples, inputs, offload
 from app.deps import NetworkDep, Session
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
-from app.schemas import TrainRequest, TrainResult, TrainStop
+from app.routes.compute import _range as surface_range
+from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
 from app.store import Entry, UnknownNetworkError
-from ffnn_core import EpochRecord, Optimizer, train
+from ffnn_core import EpochRecord, Network, Optimizer, backward, decision_surface, first_non_finite_parameters, train
 from ffnn_core.datasets import Dataset
 
 logger = logging.getLogger("backprop_lab.training")
@@ -36,6 +38,15 @@ _TRAIN_EXAMPLES = {
     "sgd": {"summary": "Two epochs of minibatch SGD", "value": examples.TRAIN},
     "adam": {"summary": "Adam with weight decay",
              "value": {"epochs": 50, "batch_size": 16, "optimizer": {"name": "adam", "eta": 0.01, "l2": 0.0001}}},
+}  # fmt: skip
+
+_STREAM_EXAMPLES = {
+    **_TRAIN_EXAMPLES,
+    "live view": {
+        "summary": "Paced epochs, each followed by a snapshot with the surface and one traced row",
+        "value": {"epochs": 100, "batch_size": 16, "pace_ms": 40,
+                  "snapshot": {"surface_resolution": 24, "trace": {"rows": [0], "split": "train"}}},
+    },
 }  # fmt: skip
 
 _background: set[asyncio.Task[None]] = set()  # running stream trainings (kept referenced)
@@ -65,15 +76,89 @@ def _prepare(entry: Entry, body: TrainRequest, session: Session) -> _Run:
     return _Run(data, body.epochs, body.batch_size, inputs.optimizer(body.optimizer))
 
 
+def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Callable[[Network], bytes] | None:
+    """The `snapshot` event's data for the network as an epoch left it (validated here, before the stream)."""
+    spec = body.snapshot
+    if spec is None:
+        return None
+    network = entry.network
+    settings = session.settings
+    surface_args: tuple[tuple[float, float], tuple[float, float] | None, int] | None = None
+    if spec.surface_resolution is not None:
+        n_0 = network.config.sizes[0]
+        if n_0 not in (1, 2):
+            raise InvalidInputError(f"snapshot.surface_resolution: a decision surface needs 1 or 2 inputs, n_0 = {n_0}")
+        if spec.surface_resolution > settings.max_surface_resolution:
+            raise InvalidInputError(
+                f"snapshot.surface_resolution {spec.surface_resolution} is more than "
+                f"max_surface_resolution = {settings.max_surface_resolution}"
+            )
+        data = entry.dataset
+        assert data is not None  # training needs one (checked first)
+        X = np.concatenate([data.X_train, data.X_test])
+        x1 = surface_range(None, None, X[:, 0], "x1")
+        x2 = surface_range(None, None, X[:, 1], "x2") if n_0 == 2 else None
+        surface_args = (x1, x2, spec.surface_resolution)
+    trace_args = None
+    if spec.trace is not None:
+        batch = inputs.examples(spec.trace, entry, settings, need_targets=True)
+        assert batch.targets is not None
+        trace_args = (batch.X, batch.targets, inputs.drop_g_prime_layer(spec.trace.drop_g_prime_layer, network))
+
+    def snapshot(net: Network) -> bytes:
+        fields: dict[str, Any] = {
+            "epoch": net.epoch,
+            "step": net.step,
+            "W": net.W,
+            "b": net.b,
+            "diverged": encoding.divergence(first_non_finite_parameters(net)),
+            "surface": None,
+            "trace": None,
+        }
+        if surface_args is not None:
+            fields["surface"] = encoding.surface(decision_surface(net, *surface_args), net)
+        if trace_args is not None:
+            X_t, targets, drop = trace_args
+            fields["trace"] = encoding.backward_trace(backward(net, X_t, targets, drop_g_prime_layer=drop))
+        return encoding.dumps(fields)
+
+    return snapshot
+
+
 def _train(
-    entry: Entry, run: _Run, stop: threading.Event, seconds: float, on_epoch: Callable[[EpochRecord], None] | None
+    entry: Entry,
+    run: _Run,
+    stop: threading.Event,
+    seconds: float,
+    on_epoch: Callable[[EpochRecord], None] | None,
+    pace: float | None = None,
 ) -> dict[str, Any]:
-    """Runs in a worker thread; answers the run's fields without the history records."""
+    """Runs in a worker thread; answers the run's fields without the history records.
+
+    With ``pace`` (seconds), epochs start at least that far apart and a stop request takes effect
+    only between epochs (a deleted network or the time limit still stop at once)."""
     deadline = time.monotonic() + seconds
     timed_out = False
+    next_start = time.monotonic()
+    between_epochs = True  # the next should_stop() call comes before an epoch's first minibatch
+
+    def epoch_done(record: EpochRecord) -> None:
+        nonlocal between_epochs
+        between_epochs = True
+        if on_epoch is not None:
+            on_epoch(record)
 
     def should_stop() -> bool:
-        nonlocal timed_out
+        nonlocal timed_out, between_epochs, next_start
+        if pace is not None:
+            if not between_epochs:
+                timed_out = time.monotonic() > deadline
+                return timed_out or not entry.alive
+            between_epochs = False
+            wait = min(next_start, deadline) - time.monotonic()
+            if wait > 0:
+                stop.wait(wait)
+            next_start = max(next_start + pace, time.monotonic())
         if stop.is_set():
             return True
         timed_out = time.monotonic() > deadline
@@ -89,7 +174,7 @@ def _train(
         optimizer=run.optimizer,
         X_test=data.X_test,
         y_test=data.y_test,
-        on_epoch=on_epoch,
+        on_epoch=epoch_done,
         should_stop=should_stop,
     )
     reason = None
@@ -137,8 +222,9 @@ def _event(kind: str, data: bytes) -> bytes:
     response_model=None,
     responses={
         200: {
-            "description": "Server-sent events: one `epoch` event (an EpochRecord) per epoch, then one `done` "
-            "event ({diverged, stopped, stop_reason, step, epoch}); `error` ({detail}) if training failed.",
+            "description": "Server-sent events: one `epoch` event (an EpochRecord) per epoch, each followed by a "
+            "`snapshot` event if the body asked for snapshots, then one `done` event ({diverged, stopped, "
+            "stop_reason, step, epoch}); `error` ({detail}) if training failed.",
             "content": {
                 "text/event-stream": {
                     "itemSchema": {
@@ -146,12 +232,14 @@ def _event(kind: str, data: bytes) -> bytes:
                         "description": "One server-sent event.",
                         "required": ["event", "data"],
                         "properties": {
-                            "event": {"type": "string", "enum": ["epoch", "done", "error"]},
+                            "event": {"type": "string", "enum": ["epoch", "snapshot", "done", "error"]},
                             "data": {
                                 "type": "string",
                                 "contentMediaType": "application/json",
-                                "description": "JSON: an EpochRecord (epoch); {diverged, stopped, stop_reason, "
-                                "step, epoch} (done); {detail} (error).",
+                                "description": "JSON: an EpochRecord (epoch); {epoch, step, W, b, diverged, "
+                                "surface: Surface|null, trace: BackwardResult|null} (snapshot, opt-in: the "
+                                "network as that epoch left it); {diverged, stopped, stop_reason, step, epoch} "
+                                "(done); {detail} (error).",
                             },
                         },
                     },
@@ -164,17 +252,20 @@ def _event(kind: str, data: bytes) -> bytes:
     summary="Train, streaming each epoch (SSE)",
 )
 async def train_stream(
-    session: NetworkDep, body: Annotated[TrainRequest, Body(openapi_examples=_TRAIN_EXAMPLES)]
+    session: NetworkDep, body: Annotated[TrainStreamRequest, Body(openapi_examples=_STREAM_EXAMPLES)]
 ) -> StreamingResponse:
     """As POST .../train, but each epoch's metrics are sent as soon as they exist.
 
-    Closing the stream stops the training after its current minibatch."""
+    Opt-in: ``pace_ms`` spaces the epochs out; ``snapshot`` adds, after each epoch, the parameters
+    and (as asked) the decision surface and a trace, computed in the training thread.
+    Closing the stream stops the training after its current minibatch (between epochs with pace_ms)."""
     entry = session.entry
     await entry.lock.acquire()
     try:
         if not entry.alive:
             raise UnknownNetworkError(entry.id)
         run = _prepare(entry, body, session)
+        snapshot = _snapshotter(entry, body, session)
     except BaseException:
         entry.lock.release()
         raise
@@ -183,13 +274,17 @@ async def train_stream(
     stop = threading.Event()
     entry.training_stop = stop
 
+    pace = body.pace_ms / 1000 if body.pace_ms is not None else None
+
     def on_epoch(record: EpochRecord) -> None:  # in the worker thread
         loop.call_soon_threadsafe(queue.put_nowait, ("epoch", encoding.dumps(encoding.epoch_record(record))))
+        if snapshot is not None:
+            loop.call_soon_threadsafe(queue.put_nowait, ("snapshot", snapshot(entry.network)))
 
     async def training() -> None:
         try:
             fields = await offload.in_thread(
-                lambda: _train(entry, run, stop, session.settings.max_train_seconds, on_epoch)
+                lambda: _train(entry, run, stop, session.settings.max_train_seconds, on_epoch, pace)
             )
             del fields["history"]
             session.store.save(entry)
@@ -211,7 +306,7 @@ async def train_stream(
             while True:
                 kind, data = await queue.get()
                 yield _event(kind, data)
-                if kind != "epoch":
+                if kind not in ("epoch", "snapshot"):
                     return
         finally:
             if not task.done():
