@@ -119,7 +119,8 @@ elif cmd == "pages":
     print(f"GET {'/':40s} {status} {ctype:34s} {len(html):>9,d} bytes")
     assert status == 200 and b"<html" in html.lower(), "not a page"
     assets = sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())))
-    for path in ("/api/v1/meta", "/api/v1/lessons", *assets, "/static/vendor/plotly.min.js"):
+    for path in ("/api/v1/meta", "/api/v1/lessons", *assets, "/static/vendor/plotly.min.js", "/docs",
+                 "/openapi.json", "/static/vendor/swagger-ui/swagger-ui-bundle.js"):
         status, ctype, body = get(path)
         print(f"GET {path:40s} {status} {ctype:34s} {len(body):>9,d} bytes")
         assert status == 200 and body, path
