@@ -8,9 +8,11 @@ Measured with the page's own performance marks (window.__perf, see static/js/mai
   plots_ready: the same, until the Plotly data and training plots are drawn too.
 * step: a Forward or Backward press -> every view redrawn and painted (target: under 50 ms);
   also the JavaScript time alone (state change to every view updated, before the paint).
-* training_fps: while playing, completed updates per second of the live training view (one
-  epoch trained, the network, decision boundary and trace fetched; the diagram, layer panels and
-  decision boundary redrawn every update, the loss curves at most 4 times a second; target: 20+).
+* training_fps: while playing, updates per second of the live training view: frames that drew
+  at least one new epoch (the page plays over the training stream, epochs paced at 30 ms, each
+  with its snapshot; every frame draws the newest epoch's parameters, boundary, trace and
+  numbers: diagram, decision boundary, layer-panel numbers, the summary line; the curves, the
+  layer panels' charts and the equations at most every 500/250/250 ms; target: 20+).
 
 The machine's load average is recorded: on a shared machine every figure depends on it.
 

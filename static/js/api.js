@@ -60,6 +60,58 @@ export function exampleBody(example) {
   return { x: example.x, y: example.y };
 }
 
+/**
+ * POST a training stream and call onEvent(kind, text) for each server-sent event as it arrives
+ * ("epoch", "snapshot", "done", "error"; text: the event's JSON, unparsed, so that a caller can
+ * skip parsing snapshots it will not draw). Resolves when the stream ends; `signal` aborts it
+ * (the server then stops the training).
+ */
+async function stream(path, body, onEvent, signal) {
+  let response;
+  try {
+    response = await fetch(BASE + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal });
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    throw new ApiError(`Cannot reach the server (${err.message}). Is it still running?`, 0);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
+    }
+    const message = data && data.detail !== undefined ? describe(data.detail) : text || response.statusText;
+    throw new ApiError(message || `The server answered ${response.status}`, response.status);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let kind = "message";
+        let data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) kind = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        onEvent(kind, data);
+      }
+    }
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    throw new ApiError(`The training stream broke off (${err.message}).`, 0);
+  }
+}
+
 export const api = {
   meta: () => request("GET", "/meta"),
   datasets: () => request("GET", "/datasets"),
@@ -83,6 +135,8 @@ export const api = {
     request("POST", `/networks/${id}/backward`, dropGPrimeLayer ? { ...exampleBody(example), drop_g_prime_layer: dropGPrimeLayer } : exampleBody(example)),
   step: (id, example, optimizer) => request("POST", `/networks/${id}/step`, { ...exampleBody(example), optimizer }),
   train: (id, body) => request("POST", `/networks/${id}/train`, body),
+  /** body: as train, plus pace_ms and snapshot (docs/api.md); onEvent(kind, JSON text) per event. */
+  trainStream: (id, body, onEvent, signal) => stream(`/networks/${id}/train/stream`, body, onEvent, signal),
   stopTraining: (id) => request("POST", `/networks/${id}/train/stop`),
   lessons: () => request("GET", "/lessons"),
   lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),

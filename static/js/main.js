@@ -2,7 +2,7 @@
 // up to date (setState), and redraws the views whose inputs changed. Stepping reveals the
 // backward trace (fetched once per traced example) layer by layer, so a step needs no request.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, exampleBody } from "./api.js";
 import { el, full } from "./format.js";
 import { isBackward, isForward, lastStage, stageName, stageShort } from "./stages.js";
 import { setError, setState, state, subscribe } from "./state.js";
@@ -39,6 +39,9 @@ const DEPS = {
 };
 let dirty = new Set();
 let scheduled = false;
+const LIVE_EQUATIONS_EVERY_MS = 250;
+let equationsAt = 0;
+let equationsHeld = false; // a redraw of the equations is due (held back while training plays)
 
 subscribe((_s, changed) => {
   for (const k of changed) dirty.add(k);
@@ -88,11 +91,16 @@ function renderNow() {
         $("diagram-mode").textContent = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
         diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged });
       }
-      if (needs("equations")) {
-        $("eq-step").textContent = `\u00B7 ${stageName(stage, L)}`;
-        equationsView.render($("equations"), { config: cfg, W: net.W, b: net.b, trace: s.trace, stage, update: s.update });
+      if (needs("equations") || equationsHeld) {
+        // While training plays, the equations (rebuilt MathML) redraw at most every LIVE_EQUATIONS_EVERY_MS.
+        equationsHeld = s.playing && t0 - equationsAt < LIVE_EQUATIONS_EVERY_MS;
+        if (!equationsHeld) {
+          equationsAt = t0;
+          $("eq-step").textContent = `\u00B7 ${stageName(stage, L)}`;
+          equationsView.render($("equations"), { config: cfg, W: net.W, b: net.b, trace: s.trace, stage, update: s.update });
+        }
       }
-      if (needs("layers")) layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage });
+      if (needs("layers")) layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing });
       if (needs("example")) exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss });
       if (needs("dataplot")) plotsDirty.add("dataplot");
       if (needs("training")) plotsDirty.add("training");
@@ -116,8 +124,10 @@ let plotsTimer = null;
 let plotsDrawing = Promise.resolve();
 
 // While training plays, the loss/gradient-norm curves (the costliest figure) redraw at most
-// this often; the boundary, the diagram and the layer panels redraw on every frame.
-const CURVES_EVERY_MS = 250;
+// this often (with every epoch's point); the boundary, the diagram, the numbers in the layer
+// panels and the newest epoch's numbers above the curves redraw on every frame (the layer
+// panels' charts and the equations at most every 250 ms).
+const CURVES_EVERY_MS = 500;
 let curvesDrawnAt = 0;
 
 /** Draw the Plotly views that changed; resolves when Plotly has drawn them. */
@@ -137,9 +147,11 @@ function renderPlots() {
       plotsDirty.delete("dataplot");
     }
     if (plotsDirty.has("training") && !(s.playing && t0 - curvesDrawnAt < CURVES_EVERY_MS)) {
-      pending.push(trainingView.render($("training"), { history: s.history, L }));
+      pending.push(trainingView.render($("training"), { history: s.history, L, live: s.playing }));
       plotsDirty.delete("training");
       curvesDrawnAt = t0;
+    } else if (plotsDirty.has("training")) {
+      trainingView.renderSummary($("training"), { history: s.history }); // the newest epoch's numbers now
     }
   } catch (err) {
     console.error(err);
@@ -148,6 +160,11 @@ function renderPlots() {
   perf.plotRenders.push(Math.round(performance.now() - t0));
   plotsDrawing = Promise.all(pending).catch((err) => console.error(err));
   return plotsDrawing;
+}
+
+/** Set a node's text only when it differs (an unchanged text then costs no layout). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function renderChrome() {
@@ -166,7 +183,7 @@ function renderChrome() {
   $("btn-play").disabled = !hasData || (busy && !s.playing);
   $("btn-reset").disabled = !net || busy;
   $("btn-play").setAttribute("aria-pressed", s.playing ? "true" : "false");
-  $("btn-play").querySelector(".play-label").textContent = s.playing ? "Pause" : "Play";
+  setText($("btn-play").querySelector(".play-label"), s.playing ? "Pause" : "Play");
   $("btn-epoch").title = hasData ? "One epoch of minibatch training on the dataset  [E]" : "Training needs a dataset: choose one in Data";
 
   // Stage track: x F1..FL B_L..B_1 U
@@ -194,7 +211,7 @@ function renderChrome() {
   }
   const status = $("status");
   if (net) {
-    status.textContent = `${net.n_parameters} parameters \u00B7 step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${stageName(stage, L)}`;
+    setText(status, `${net.n_parameters} parameters \u00B7 step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${stageName(stage, L)}`);
     status.dataset.networkId = net.id;
     status.dataset.stage = String(stage);
     status.title = `network ${net.id}`;
@@ -206,7 +223,7 @@ function renderChrome() {
     const node = $(`error-${where}`);
     const msg = s.errors[where];
     node.hidden = !msg;
-    node.textContent = msg || "";
+    setText(node, msg || "");
   }
   renderBanner();
 }
@@ -480,6 +497,7 @@ let playLoop = Promise.resolve();
 /** Stop training and drop a frame still in flight (the network is being replaced). */
 function stopPlaying() {
   playToken++;
+  if (liveStream) liveStream.abort();
   if (state.playing) setState({ playing: false });
 }
 
@@ -491,8 +509,9 @@ async function haltPlaying() {
 
 async function togglePlay() {
   if (state.playing) {
-    // Pause: the epoch already requested still lands (its point and parameters are kept).
+    // Pause: the server stops between two epochs; every epoch it trained still lands.
     setState({ playing: false });
+    if (liveStream) liveStream.pause();
     return;
   }
   if ($("btn-play").disabled) return;
@@ -500,10 +519,18 @@ async function togglePlay() {
   playLoop = runTraining();
 }
 
+// While playing, the server trains an epoch at most every PLAY_PACE_MS (a pace the student can
+// watch) and sends, with each epoch, the parameters, the decision surface and the traced example
+// as that epoch left them: the page makes no other request until the training stops.
+const PLAY_PACE_MS = 30;
+const PLAY_SURFACE_RESOLUTION = 36;
+let liveStream = null; // the running training stream: {pause(), abort()}
+
 /**
- * Continuous training, one epoch per frame, pipelined: while a frame is drawn the server already
- * trains the next epoch (requests on one network are served in order, so the fetched network,
- * boundary and trace always belong to the same epoch).
+ * Continuous training over the training stream (POST .../train/stream with pace_ms and snapshot).
+ * Drawing is coalesced with requestAnimationFrame: each frame draws the newest epoch's snapshot
+ * (diagram, panels, boundary) and adds every epoch that arrived since the last frame to the
+ * history (no epoch is lost). A changed example, fault or training setting restarts the stream.
  */
 async function runTraining() {
   const token = ++playToken;
@@ -513,41 +540,91 @@ async function runTraining() {
   setState({ playing: true, update: null, stage: L() });
   const frames = [];
   const twoD = net.config.sizes[0] <= 2;
-  const fetchFrame = () => {
-    const res = trainEpochs(1);
-    // Issued right behind the training request, so they see the parameters it leaves.
-    const rest = Promise.all([
-      api.getNetwork(net.id),
-      twoD ? api.surface(net.id, 36) : Promise.resolve(null),
-      api.backward(net.id, state.example, insight.faultLayer(net)),
-    ]);
-    return Promise.all([res, rest]);
+  const live = () => token === playToken;
+  let records = []; // epochs that arrived and are not drawn yet
+  let snap = null; // the newest snapshot not drawn yet (JSON text: only a drawn one is parsed)
+  let frame = 0;
+  let lastFrameEnd = performance.now();
+  let diverged = null;
+  let run = null; // this stream's inputs: {example, fault, training}, and whether a stop was asked
+  const stale = () => state.example !== run.example || insight.faultLayer(net) !== run.fault || state.training !== run.training;
+  const askStop = () => {
+    if (run && !run.stopAsked) {
+      run.stopAsked = true;
+      api.stopTraining(net.id).catch(() => {});
+    }
   };
+
+  const draw = () => {
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
+    if (!live() || (!records.length && !snap)) return;
+    const t1 = performance.now();
+    const newEpochs = records.length;
+    const patch = { history: state.history.concat(records) };
+    records = [];
+    if (snap) snap = JSON.parse(snap);
+    if (snap && snap.trace && snap.trace.diverged && !diverged) {
+      diverged = divergedFrom(snap.trace.diverged, trainingWhere(snap));
+      askStop();
+    }
+    if (snap) {
+      patch.network = { ...state.network, W: snap.W, b: snap.b, step: snap.step, epoch: snap.epoch, diverged: snap.diverged };
+      if (snap.surface) patch.surface = snap.surface;
+      if (snap.trace && !stale()) patch.trace = snap.trace;
+      snap = null;
+    }
+    setState(patch);
+    renderNow();
+    const t2 = performance.now();
+    renderPlots();
+    const t3 = performance.now();
+    if (newEpochs) frames.push(t3); // a frame that drew at least one new epoch
+    perf.frameParts.push({ wait: Math.round(t1 - lastFrameEnd), core: Math.round(t2 - t1), plots: Math.round(t3 - t2) });
+    lastFrameEnd = t3;
+  };
+
+  const onEvent = (kind, text) => {
+    if (!live()) return;
+    if (kind === "epoch") records.push(JSON.parse(text));
+    else if (kind === "snapshot") snap = text;
+    else if (kind === "done") run.done = JSON.parse(text);
+    else if (kind === "error") run.failed = JSON.parse(text).detail;
+    if (stale()) askStop();
+    // Each epoch event is followed by its snapshot: a frame is asked for once both are here.
+    if (kind === "snapshot" && !frame) frame = requestAnimationFrame(draw);
+  };
+
   try {
-    let next = fetchFrame();
-    while (token === playToken) {
-      const t0 = performance.now();
-      const [res, [network, surface, trace]] = await next;
-      if (!res || token !== playToken) break;
-      const stopping = !state.playing || res.diverged || trace.diverged;
-      if (!stopping) next = fetchFrame();
-      const t1 = performance.now();
-      setState({ network, surface, trace, history: [...state.history, ...res.history] });
-      renderNow();
-      const t2 = performance.now();
-      await renderPlots();
-      const t3 = performance.now();
-      frames.push(t3);
-      perf.frameParts.push({ wait: Math.round(t1 - t0), core: Math.round(t2 - t1), plots: Math.round(t3 - t2) });
-      if (res.diverged || trace.diverged) {
-        setState({ diverged: divergedFrom(res.diverged || trace.diverged, trainingWhere(res)) });
+    while (live() && state.playing && !diverged) {
+      run = { example: state.example, fault: insight.faultLayer(net), training: state.training, stopAsked: false, done: null, failed: null };
+      const controller = new AbortController();
+      liveStream = { pause: askStop, abort: () => controller.abort() };
+      const limits = (state.meta && state.meta.limits) || {};
+      const body = {
+        epochs: limits.max_epochs || 100, batch_size: state.training.batchSize, optimizer: optimizer(), pace_ms: PLAY_PACE_MS,
+        snapshot: {
+          surface_resolution: twoD ? PLAY_SURFACE_RESOLUTION : null,
+          trace: run.fault ? { ...exampleBody(run.example), drop_g_prime_layer: run.fault } : exampleBody(run.example),
+        },
+      };
+      await api.trainStream(net.id, body, onEvent, controller.signal);
+      liveStream = null;
+      draw(); // the epochs that arrived after the last frame
+      if (!live()) break;
+      if (run.failed) {
+        setError("train", run.failed);
         break;
       }
-      if (stopping) break;
+      if (!run.done || run.done.stop_reason === "deleted") break;
+      if (run.done.diverged && !diverged) diverged = divergedFrom(run.done.diverged, trainingWhere(run.done));
     }
   } catch (err) {
     setError("train", err.message);
   }
+  liveStream = null;
+  if (frame) cancelAnimationFrame(frame);
+  if (diverged && live()) setState({ diverged });
   if (frames.length > 1) {
     const fps = ((frames.length - 1) * 1000) / (frames[frames.length - 1] - frames[0]);
     perf.trainingFps = fps;

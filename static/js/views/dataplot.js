@@ -159,6 +159,7 @@ export function render(element, d) {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfcfd", uirevision: data ? data.spec.name : "none",
   };
   if (!data) {
+    element._frameKey = null;
     layout.annotations = [{ text: "No dataset: type an input above to trace it.", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }];
     layout.xaxis = { visible: false };
     layout.yaxis = { visible: false };
@@ -188,6 +189,13 @@ export function render(element, d) {
     element._pointsData = data;
     element._points = buildPoints(data, example, info, oneD, feat, regressionRange);
   }
+  // Only the boundary changed (training plays, a step): swap its image, nothing else is redrawn.
+  const frameKey = `${pointsKey}|${nL}|${output}|${img ? `${img.xrange}|${img.yrange}` : "-"}|${oneD}|${nIn}`;
+  if (img && !oneD && element._frameKey === frameKey && element._hasImage) {
+    return window.Plotly.relayout(element, { "images[0].source": img.image.source });
+  }
+  element._frameKey = frameKey;
+  element._hasImage = !!img && !oneD;
   traces.push(...element._points);
   layout.xaxis = { title: { text: feat[0], standoff: 2 }, zeroline: false, automargin: true };
   layout.yaxis = { title: { text: oneD ? (info.task === "classification" ? "label" : "y") : feat[1], standoff: 2 }, zeroline: false, automargin: true };

@@ -152,11 +152,17 @@ function drawHeat(p, k, sizes, W, b, trace, bk) {
   p.heat.replaceChildren(svg, el("p", { class: "hint", text: "orange < 0 < blue (white = 0); \u00B1 = the largest |value| of the block; hover a cell for its value" }));
 }
 
+// While training plays (data.live), the bar charts and heatmaps (rebuilt SVGs, the costly part)
+// redraw at most this often; the numbers in the panels change on every frame.
+const LIVE_CHARTS_EVERY_MS = 250;
+
 /**
- * data: {sizes, activations, output, W, b, trace, stage}
+ * data: {sizes, activations, output, W, b, trace, stage, live}
  */
 export function render(element, data) {
-  const { sizes, W, b, trace, stage, activations, output } = data;
+  const { sizes, W, b, trace, stage, activations, output, live } = data;
+  const now = performance.now();
+  const charts = !live || !(now - (element._chartsAt || 0) < LIVE_CHARTS_EVERY_MS);
   const L = sizes.length - 1;
   const shapeKey = `${sizes.join(",")}|${activations.join(",")}|${output}`;
   if (element._shapeKey !== shapeKey) {
@@ -200,14 +206,15 @@ export function render(element, data) {
       }
     }
     const barsKey = `${traceId}|${fk}|${bk}|${ghk}`;
-    if (p.keys.bars !== barsKey) {
+    if (charts && p.keys.bars !== barsKey) {
       p.keys.bars = barsKey;
       drawBars(p, k, sizes, trace, fk, bk, ghk, isOut);
     }
     const heatKey = `${paramsId}|${traceId}|${bk}`;
-    if (p.keys.heat !== heatKey) {
+    if (charts && p.keys.heat !== heatKey) {
       p.keys.heat = heatKey;
       drawHeat(p, k, sizes, W, b, trace, bk);
     }
   }
+  if (charts) element._chartsAt = now;
 }

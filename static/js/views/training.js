@@ -15,10 +15,9 @@ function ensure(element) {
 
 const pct = (v) => `${(100 * v).toFixed(1)}%`;
 
-/** data: {history: [EpochRecord], L} */
-export function render(element, { history, L }) {
+/** The one-line summary of the newest epoch (cheap: drawn on every frame while training plays). */
+export function renderSummary(element, { history }) {
   ensure(element);
-  const epochs = history.map((r) => r.epoch);
   const last = history[history.length - 1];
   const num = (v) => (v === null || v === undefined ? "NaN/\u221E" : v.toPrecision(4));
   element._summary.textContent = last
@@ -27,6 +26,48 @@ export function render(element, { history, L }) {
       (last.train_accuracy !== null && last.train_accuracy !== undefined ? `, accuracy train ${pct(last.train_accuracy)}` : "") +
       (last.test_accuracy !== null && last.test_accuracy !== undefined ? `, test ${pct(last.test_accuracy)}` : "")
     : "No training yet: press Epoch (E) or Play (Space).";
+}
+
+const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
+
+/** Axis ranges with room to grow, for the live view: {x, loss, norms (log10)} or null. */
+function liveRanges(history, L) {
+  const n = history.length ? history[history.length - 1].epoch : 0;
+  let loss = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of history) {
+    for (const v of [r.train_loss, r.test_loss]) if (finite(v) && v > loss) loss = v;
+    for (let k = 0; k < L; k++) {
+      const g = r.grad_W_norms[k];
+      if (finite(g) && g > 0) {
+        lo = Math.min(lo, g);
+        hi = Math.max(hi, g);
+      }
+    }
+  }
+  if (!(loss > 0) || !(hi >= lo)) return null;
+  return { x: [0, Math.max(50, 2 * n)], loss: [0, loss * 1.25], norms: [Math.log10(lo) - 1, Math.log10(hi) + 1] };
+}
+
+function fits(r, ranges, L) {
+  const inside = (v, [a, b]) => !finite(v) || (v >= a && v <= b);
+  if (r.epoch > ranges.x[1] || !inside(r.train_loss, ranges.loss) || !inside(r.test_loss, ranges.loss)) return false;
+  for (let k = 0; k < L; k++) {
+    const g = r.grad_W_norms[k];
+    if (finite(g) && (g <= 0 || !inside(Math.log10(g), ranges.norms))) return false;
+  }
+  return true;
+}
+
+/**
+ * data: {history: [EpochRecord], L, live}. While training plays (live), the axes get fixed ranges
+ * with room to grow, so a redraw that only adds points moves the curves without a full replot
+ * (Plotly.animate, no transition); the axes are redrawn when a point falls outside them.
+ */
+export function render(element, { history, L, live = false }) {
+  renderSummary(element, { history });
+  const epochs = history.map((r) => r.epoch);
   element._plot.dataset.points = String(history.length);
   const hasAcc = history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined);
   const data = [
@@ -57,5 +98,20 @@ export function render(element, { history, L }) {
     yaxis2: { domain: [0, 0.4], type: "log", title: { text: "\u2016\u2207W\u2096\u2016", standoff: 2 }, exponentformat: "e" },
     ...(hasAcc ? { yaxis3: { overlaying: "y", side: "right", range: [0, 1.02], title: { text: "accuracy", standoff: 2 }, showgrid: false, tickformat: ".0%", tickmode: "auto" } } : {}),
   };
+  const shape = `${L}|${hasAcc}|${data.length}`;
+  const known = element._live;
+  if (live && known && known.shape === shape && history.length >= known.n && history.slice(known.n).every((r) => fits(r, known.ranges, L))) {
+    known.n = history.length;
+    return window.Plotly.animate(element._plot, { data: data.map((d) => ({ x: d.x, y: d.y })), traces: data.map((_, i) => i) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+  }
+  element._live = null;
+  const ranges = live ? liveRanges(history, L) : null;
+  if (ranges) {
+    layout.xaxis.range = ranges.x;
+    layout.xaxis2.range = ranges.x;
+    layout.yaxis.range = ranges.loss;
+    layout.yaxis2.range = ranges.norms;
+    element._live = { shape, ranges, n: history.length };
+  }
   return window.Plotly.react(element._plot, data, layout, PLOT_CONFIG);
 }
