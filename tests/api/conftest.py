@@ -92,3 +92,13 @@ def assert_error(response: Any, status: int, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment.lower() in detail.lower(), detail
     return detail
+
+
+def run_async(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own, so it works even when this thread already has a
+    running event loop (Playwright's sync API leaves one behind after the browser tests)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.main import create_app
-from tests.api.conftest import API, make_settings
+from tests.api.conftest import API, make_settings, run_async
 
 
 async def _parallel_steps(inline_work_limit: int, n: int = 50) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -28,7 +28,7 @@ async def _parallel_steps(inline_work_limit: int, n: int = 50) -> tuple[dict[str
 
 @pytest.mark.parametrize("inline_work_limit", [10**9, 0], ids=["inline", "worker-threads"])
 def test_fifty_parallel_steps_count_fifty(inline_work_limit: int) -> None:
-    final, steps = asyncio.run(_parallel_steps(inline_work_limit))
+    final, steps = run_async(_parallel_steps(inline_work_limit))
     assert final["step"] == 50
     assert sorted(s["step"] for s in steps) == list(range(1, 51))
     # each step started exactly where another ended: a chain, no torn update
@@ -39,8 +39,8 @@ def test_fifty_parallel_steps_count_fifty(inline_work_limit: int) -> None:
 
 
 def test_parallel_steps_equal_sequential_steps() -> None:
-    threaded, _ = asyncio.run(_parallel_steps(0, n=20))
-    inline, _ = asyncio.run(_parallel_steps(10**9, n=20))
+    threaded, _ = run_async(_parallel_steps(0, n=20))
+    inline, _ = run_async(_parallel_steps(10**9, n=20))
     assert np.array_equal(np.array(threaded["W"][0]), np.array(inline["W"][0]))
 
 
@@ -66,4 +66,4 @@ def test_parallel_mixed_requests_on_one_network() -> None:
                 assert len(read["W"]) == 2
             assert (await client.get(url)).json()["step"] == 30
 
-    asyncio.run(scenario())
+    run_async(scenario())

@@ -8,7 +8,7 @@ from typing import Any
 from app.main import create_app
 from app.store import DatasetSpec, Store
 from ffnn_core import Network, NetworkConfig
-from tests.api.conftest import API, Clock, CreateNetwork, TestClient, assert_error, make_settings
+from tests.api.conftest import API, Clock, CreateNetwork, TestClient, assert_error, make_settings, run_async
 
 
 def network() -> Network:
@@ -65,7 +65,7 @@ def test_busy_networks_are_neither_expired_nor_evicted_first() -> None:
             assert busy.id in store and third.id in store and other.id not in store
         assert busy.last_used == clock.now  # touched when its request ended
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 class RecordingPersistence:
@@ -136,4 +136,4 @@ def test_deleting_during_a_request_answers_404_to_waiting_requests(create_networ
         except LookupError:
             return "unknown"
 
-    asyncio.run(scenario())
+    run_async(scenario())

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
-from tests.api.conftest import API, CreateNetwork, TestClient, assert_error, make_settings
+from tests.api.conftest import API, CreateNetwork, TestClient, assert_error, make_settings, run_async
 
 
 def parse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -147,7 +147,7 @@ def test_deleting_the_network_stops_its_training() -> None:
             assert result["stop_reason"] == "deleted"
             assert (await client.get(url)).status_code == 404
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 @pytest.fixture
@@ -209,4 +209,4 @@ def test_the_server_answers_while_training(create_network: CreateNetwork) -> Non
             assert answered_during > 3
             assert (await train).json()["epoch"] == 3
 
-    asyncio.run(scenario())
+    run_async(scenario())
