@@ -220,7 +220,7 @@ class Store:
         count = 0
         for network_id, document, last_used in self.persistence.load_all():
             try:
-                network = network_from_dict(document)
+                network = network_from_dict(document, allow_non_finite=True)  # diverged ones too
                 spec_data = document.get("dataset")
                 spec = DatasetSpec.from_dict(spec_data) if isinstance(spec_data, dict) else None
             except (ValueError, TypeError) as exc:

@@ -41,8 +41,12 @@ def network_to_dict(network: Network) -> dict[str, Any]:
     }
 
 
-def network_from_dict(data: dict[str, Any]) -> Network:
-    """Rebuild a network; raises ValueError with what is wrong for a malformed document."""
+def network_from_dict(data: dict[str, Any], *, allow_non_finite: bool = False) -> Network:
+    """Rebuild a network; raises ValueError with what is wrong for a malformed document.
+
+    Imported documents must hold finite parameters; ``allow_non_finite`` restores a saved
+    network exactly as it was, diverged included, so a restart loses nothing.
+    """
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise ValueError(f"not a network document: expected format {FORMAT!r} version {VERSION}")
     try:
@@ -63,7 +67,7 @@ def network_from_dict(data: dict[str, Any]) -> Network:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed network document: {exc}") from None
     check_parameter_shapes(config.sizes, W, b)
-    if any(not np.isfinite(p).all() for p in (*W, *b)):
+    if not allow_non_finite and any(not np.isfinite(p).all() for p in (*W, *b)):
         raise ValueError("network parameters must be finite numbers")
     for key, arrays in state.items():  # one array per W_k (keys ending in _W) or per b_k (_b)
         params = W if key.endswith("_W") else b if key.endswith("_b") else None

@@ -177,6 +177,26 @@ def test_expired_networks_are_not_restored(server: Server) -> None:
         assert [row[0] for row in conn.execute("SELECT id FROM networks")] == [kept]
 
 
+def test_a_diverged_network_is_restored_as_it_was(server: Server) -> None:
+    plane = {"name": "plane", "seed": 1, "n": 40}
+    network_id = _create(server, [2, 3, 1], activation="linear", output="linear", loss="squared_error", dataset=plane)
+    for _ in range(5):  # a learning rate of 1e300 on a linear network overflows within a few steps
+        step = {"rows": [0, 1, 2], "optimizer": {"name": "sgd", "eta": 1e300}}
+        blown = server.post(f"/networks/{network_id}/step", step)
+        if blown["diverged"] is not None:
+            break
+    assert blown["diverged"] is not None
+    before = server.get(f"/networks/{network_id}").json()
+    assert before["diverged"] is not None
+    server.stop()
+    server.start()
+    after = server.get(f"/networks/{network_id}")
+    assert after.status_code == 200, "a diverged network must survive a restart (the student can still reset it)"
+    assert after.json() == before
+    reset = server.post(f"/networks/{network_id}/reset")
+    assert reset["diverged"] is None and reset["step"] == 0
+
+
 def test_documents_round_trip_exactly_non_finite_numbers_included(tmp_path: Path) -> None:
     document = {
         "format": "backprop-lab/network",
