@@ -15,17 +15,15 @@ Loopback only; every loop is bounded by --steps.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
+from load_classroom import start_server  # same folder: benchmarks/
 
 from app.persistence import FILENAME, SqlitePersistence, encode
 from app.store import DatasetSpec, Entry
@@ -72,36 +70,9 @@ def in_process(repeats: int) -> None:
         store.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _serve(persist: bool, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("BACKPROP_")}
-    env.update(BACKPROP_PERSIST="1" if persist else "0", BACKPROP_DATA_DIR=data_dir)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api/v1"
-    deadline = time.monotonic() + 30
-    with httpx.Client() as client:
-        while True:
-            try:
-                client.get(url + "/meta").raise_for_status()
-                return process, url
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    process.kill()
-                    raise SystemExit("server did not start") from None
-                time.sleep(0.1)
+    process, port = start_server(persist, data_dir)
+    return process, f"http://127.0.0.1:{port}/api/v1"
 
 
 def over_http(steps: int, pause: float) -> None:
