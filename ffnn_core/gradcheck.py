@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from ffnn_core.network import Network
 from ffnn_core.numerics import Array
-from ffnn_core.propagation import backward, forward
+from ffnn_core.propagation import as_batch, backward, forward
 from ffnn_core.targets import Targets, encode_targets
 
 _TINY = 1e-12  # both gradients below this are treated as agreeing
@@ -70,7 +70,7 @@ def gradient_check(
     The network's parameters are restored exactly afterwards.
     """
     cfg = network.config
-    X = forward(network, x).h[0]
+    X = as_batch(x, cfg.sizes[0])
     targets = encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     trace = backward(network, X, targets, drop_g_prime_layer=drop_g_prime_layer)
     rng = np.random.default_rng(seed)

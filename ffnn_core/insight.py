@@ -160,7 +160,7 @@ def learning_rate_what_if(network: Network, trace: BackwardTrace, etas: npt.Arra
     X = trace.forward.h[0]
     targets: Targets = trace.targets
     pair = network.config.output_loss
-    probe = network.copy()
+    probe = Network(config=network.config, W=network.W, b=network.b)  # W, b replaced per eta
     out = []
     for eta in np.asarray(etas, dtype=np.float64).ravel():
         probe.W = [w - eta * g for w, g in zip(network.W, trace.grad_W, strict=True)]

@@ -6,6 +6,7 @@ Every operation runs forward and backward on the given examples and changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -17,7 +18,7 @@ from app.deps import NetworkDep, Session
 from app.errors import core_errors
 from app.routes import BODY_ERRORS, errors
 from app.schemas import Divergence, NMatrix, NVector, TargetsRequest
-from ffnn_core import BackwardTrace, backward, first_non_finite_backward
+from ffnn_core import BackwardTrace, Network, backward, first_non_finite_backward
 from ffnn_core import insight as core
 
 router = APIRouter(tags=["insight"])
@@ -104,7 +105,10 @@ class WhatIfResult(BaseModel):
     diverged: Divergence | None
 
 
-async def _traced(session: Session, body: TargetsRequest, compute: Any) -> Response:
+Compute = Callable[[BackwardTrace, Network], dict[str, Any]]
+
+
+async def _traced(session: Session, body: TargetsRequest, compute: Compute) -> Response:
     """Backward on the request's examples under the network's lock, then ``compute(trace, network)``."""
     async with session.store.use(session.entry) as entry:
         batch = inputs.examples(body, entry, session.settings, need_targets=True)
@@ -143,7 +147,7 @@ async def blame(
 ) -> Response:
     """The terms W_{k+1}[i, j] grad_a_{k+1}[i] that sum to grad_h_k[j], largest first."""
 
-    def compute(trace: BackwardTrace, network: Any) -> dict[str, Any]:
+    def compute(trace: BackwardTrace, network: Network) -> dict[str, Any]:
         b = core.blame(trace, network, body.layer, body.j, body.example)
         return {
             "layer": b.layer,
@@ -175,7 +179,7 @@ async def contributions(
 ) -> Response:
     """Per-example outer products grad_a_k[n] h_{k-1}[n]^T, their norms and ranking; grad_W_k is their mean."""
 
-    def compute(trace: BackwardTrace, network: Any) -> dict[str, Any]:
+    def compute(trace: BackwardTrace, network: Network) -> dict[str, Any]:
         c = core.example_contributions(trace, body.layer)
         return {
             "layer": c.layer,
@@ -204,7 +208,7 @@ async def diagnostics(
 ) -> Response:
     """Per layer: ||grad_a_k|| and its ratio to the layer above, saturated and dead units, update size."""
 
-    def compute(trace: BackwardTrace, network: Any) -> dict[str, Any]:
+    def compute(trace: BackwardTrace, network: Network) -> dict[str, Any]:
         health = core.layer_diagnostics(trace, network, body.eta)
         first, last = health[0].grad_a_norm, health[-1].grad_a_norm
         return {
@@ -235,7 +239,7 @@ async def what_if(
 ) -> Response:
     """For each eta, the batch loss the plain step Theta - eta grad Theta would reach on the same examples."""
 
-    def compute(trace: BackwardTrace, network: Any) -> dict[str, Any]:
+    def compute(trace: BackwardTrace, network: Network) -> dict[str, Any]:
         return {
             "etas": body.etas,
             "losses": core.learning_rate_what_if(network, trace, body.etas),
