@@ -7,6 +7,7 @@ All functions read traces; none changes the network.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,10 @@ from ffnn_core.targets import Targets
 
 # A unit counts as saturated when g'(a) is below this share of g's largest slope.
 SATURATION_THRESHOLD = 0.05
+# Gradients vanish when ||grad_a_1|| is below VANISHING_RATIO x ||grad_a_L|| (exploding: above 1 / it).
+VANISHING_RATIO = 1e-3
+# Weights or gradients this large (or non-finite) have blown up, whatever their ratios say.
+BLOWUP = 1e6
 _MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0}
 
 
@@ -150,6 +155,94 @@ def layer_diagnostics(trace: BackwardTrace, network: Network, eta: float) -> lis
             )
         )
     return result
+
+
+AlertKind = Literal["exploding", "symmetry", "dead", "vanishing"]
+
+
+@dataclass(frozen=True)
+class GradientAlert:
+    """The one thing wrong with the gradients of a pass, in the order a teacher would name it:
+    blown-up numbers first (a vanishing ratio beside them is a symptom), then identical units
+    (zero gradients from symmetry are not vanishing), then dead relu layers, then vanishing or
+    exploding ratios. layer: the layer the alert is about (k = 1..L)."""
+
+    kind: AlertKind
+    layer: int
+    message: str
+
+
+def _shown(v: float) -> str:
+    return f"{v:.3g}" if np.isfinite(v) else "non-finite (NaN or infinity)"
+
+
+def _symmetric_layer(network: Network) -> int | None:
+    """The first hidden layer k whose units are copies: equal rows of [W_k | b_k] and equal
+    columns of W_{k+1}. Such units get equal gradients, so no update ever tells them apart."""
+    for k in range(1, network.config.L):
+        W_in, b_in, W_out = network.W[k - 1], network.b[k - 1], network.W[k]
+        if W_in.shape[0] < 2:
+            continue
+        if (W_in == W_in[0]).all() and (b_in == b_in[0]).all() and (W_out == W_out[:, :1]).all():
+            return k
+    return None
+
+
+def gradient_alert(network: Network, health: list[LayerDiagnostics]) -> GradientAlert | None:
+    """What (if anything) is wrong with the gradients of the pass that ``health`` describes."""
+    L = network.config.L
+    with np.errstate(all="ignore"):
+        w_max = [float(np.abs(W).max()) if W.size else 0.0 for W in network.W]
+    for k, (h, w) in enumerate(zip(health, w_max, strict=True), start=1):
+        values = (w, h.grad_a_norm, h.grad_W_norm)
+        if not all(np.isfinite(v) and abs(v) < BLOWUP for v in values):
+            what = (
+                f"max |W_{k}| = {_shown(w)}"
+                if not (np.isfinite(w) and w < BLOWUP)
+                else f"||grad_a_{k}|| = {_shown(h.grad_a_norm)}, ||grad_W_{k}|| = {_shown(h.grad_W_norm)}"
+            )
+            return GradientAlert(
+                "exploding",
+                k,
+                f"Exploding: {what} (limit {BLOWUP:.0e}). The steps grew until the numbers blew up; "
+                "use a smaller learning rate or initialisation scale, then reset.",
+            )
+    k_sym = _symmetric_layer(network)
+    if k_sym is not None:
+        n = network.config.sizes[k_sym]
+        return GradientAlert(
+            "symmetry",
+            k_sym,
+            f"Symmetry: the {n} units of layer {k_sym} have the same weights in and out, so each gets the same "
+            "gradient and they stay copies of each other (with all weights 0 nothing reaches the layers below: "
+            f"||grad_a_1|| = {health[0].grad_a_norm:.3g}). This is not vanishing: initialise W randomly.",
+        )
+    for h in health[:-1]:
+        if h.dead_share == 1.0:
+            return GradientAlert(
+                "dead",
+                h.layer,
+                f"Dead units: every relu unit of layer {h.layer} has a_{h.layer} <= 0 for every example, so "
+                "g'(a) = 0 and no gradient passes below it. Use a smaller learning rate or reset.",
+            )
+    if L < 2:
+        return None
+    first, top = health[0].grad_a_norm, health[-1].grad_a_norm
+    if top > 0 and first < VANISHING_RATIO * top:
+        return GradientAlert(
+            "vanishing",
+            1,
+            f"Vanishing: ||grad_a_1|| = {first:.3g} is {first / top:.3g} x ||grad_a_{L}|| = {top:.3g}; the first "
+            "layers barely learn.",
+        )
+    if first > top / VANISHING_RATIO:
+        return GradientAlert(
+            "exploding",
+            1,
+            f"Exploding: ||grad_a_1|| = {first:.3g} is {first / top if top > 0 else float('inf'):.3g} x "
+            f"||grad_a_{L}|| = {top:.3g}; the first layers take huge steps.",
+        )
+    return None
 
 
 def learning_rate_what_if(network: Network, trace: BackwardTrace, etas: npt.ArrayLike) -> Array:

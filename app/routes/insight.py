@@ -7,7 +7,7 @@ Every operation runs forward and backward on the given examples and changes noth
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
@@ -85,10 +85,21 @@ class LayerHealth(BaseModel):
     update_ratio: float | None = Field(description="||eta grad_W_k|| / ||W_k||.")
 
 
+class GradientAlert(BaseModel):
+    kind: Literal["exploding", "symmetry", "dead", "vanishing"] = Field(
+        description="exploding: weights or gradients non-finite or beyond 1e6, or ||grad_a_1|| > 1e3 ||grad_a_L||; "
+        "symmetry: a hidden layer's units are copies (e.g. zero init); dead: a relu layer is off for every "
+        "example; vanishing: ||grad_a_1|| < 1e-3 ||grad_a_L||. Checked in that order; only the first is given."
+    )
+    layer: int = Field(description="The layer k (1..L) the alert is about.")
+    message: str
+
+
 class DiagnosticsResult(BaseModel):
     layers: list[LayerHealth] = Field(description="Index k-1 holds layer k.")
-    vanishing: bool = Field(description="True when grad_a_1's norm is below 1e-3 of grad_a_L's.")
-    exploding: bool = Field(description="True when grad_a_1's norm is above 1e3 times grad_a_L's.")
+    vanishing: bool = Field(description="alert.kind is vanishing (||grad_a_1|| below 1e-3 of ||grad_a_L||).")
+    exploding: bool = Field(description="alert.kind is exploding.")
+    alert: GradientAlert | None = Field(description="What is wrong with these gradients, if anything.")
     diverged: Divergence | None
 
 
@@ -210,11 +221,12 @@ async def diagnostics(
 
     def compute(trace: BackwardTrace, network: Network) -> dict[str, Any]:
         health = core.layer_diagnostics(trace, network, body.eta)
-        first, last = health[0].grad_a_norm, health[-1].grad_a_norm
+        alert = core.gradient_alert(network, health)
         return {
             "layers": [vars(h) for h in health],
-            "vanishing": bool(len(health) > 1 and last > 0 and first < 1e-3 * last),
-            "exploding": bool(len(health) > 1 and first > 1e3 * last),
+            "vanishing": alert is not None and alert.kind == "vanishing",
+            "exploding": alert is not None and alert.kind == "exploding",
+            "alert": None if alert is None else vars(alert),
         }
 
     return await _traced(session, body, compute)

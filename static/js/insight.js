@@ -291,17 +291,11 @@ function renderAlert() {
       el("button", { type: "button", class: "small", "data-testid": "btn-fault-off", onclick: () => apply({ fault: null }), text: "Turn off" }),
       el("button", { type: "button", class: "small", onclick: () => showTab("gradcheck"), text: "Gradient check" })));
   }
-  const res = ui.results.health;
-  const t = healthView.trainingFlags(state.history);
-  const L = Lof();
-  const pass = res && res.layers && res.layers.length === L && (res.vanishing || res.exploding) ? res : null;
-  const trained = t && (t.vanishing || t.exploding) ? t : null;
-  if (pass || trained) {
-    const vanishing = pass ? pass.vanishing : trained.vanishing;
-    const ratio = pass ? pass.layers[0].grad_a_norm / pass.layers[L - 1].grad_a_norm : trained.first / trained.top;
-    parts.push(el("div", { class: "alert gradient", "data-testid": "gradient-alert", "data-kind": vanishing ? "vanishing" : "exploding", role: "status" },
-      el("strong", { text: `\u26A0\uFE0E ${vanishing ? "Vanishing" : "Exploding"} gradients:` }),
-      el("span", { text: ` \u2016\u2207a\u2081\u2016 / \u2016\u2207a${sub(L)}\u2016 = ${fmt(ratio)}${pass ? "" : ` in training (epoch ${trained.epoch})`}: the first layers ${vanishing ? "barely learn" : "take huge steps"}.` }),
+  const alert = healthView.alertFor(ui.results.health, state.history, Lof());
+  if (alert) {
+    parts.push(el("div", { class: "alert gradient", "data-testid": "gradient-alert", "data-kind": alert.kind, role: "status" },
+      el("strong", { text: `\u26A0\uFE0E ${alert.title}:` }),
+      el("span", { text: ` ${alert.text}` }),
       el("button", { type: "button", class: "small", "data-testid": "btn-show-health", onclick: () => showTab("health"), text: "Gradient health" })));
   }
   host.hidden = !parts.length;

@@ -807,9 +807,9 @@ async function openLesson(id) {
   }
 }
 
-async function loadLessonNetwork(network) {
-  const { config } = fromLesson(state.lesson, network);
-  setState({ config });
+async function loadLessonNetwork(setup) {
+  const { config, training } = fromLesson(state.lesson, setup); // its own training too (e.g. its eta)
+  setState({ config, training });
   await build({ keepExample: true });
 }
 
@@ -875,7 +875,7 @@ function bindControls() {
   document.addEventListener("edit-parameter", (e) => openEditor(e.detail));
   document.addEventListener("timeline-go", (e) => goToTimeline(e.detail.index));
   document.addEventListener("open-lesson", (e) => openLesson(e.detail.id));
-  document.addEventListener("lesson-network", (e) => loadLessonNetwork(e.detail.network));
+  document.addEventListener("lesson-network", (e) => loadLessonNetwork(e.detail.setup));
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;

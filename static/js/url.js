@@ -148,7 +148,10 @@ function hyper(spec) {
 }
 
 /** Config, training settings and example of a lesson (GET /lessons/{id}). */
-export function fromLesson(lesson, network = lesson.network) {
+/** Config, training and example of a lesson's own setup, or of one of its comparisons
+ * (setup = lesson.compare[i]: its own network and its own training, e.g. another eta). */
+export function fromLesson(lesson, setup = lesson) {
+  const network = setup.network;
   const ds = network.dataset || lesson.dataset;
   const hidden = network.sizes.length - 2;
   const acts = typeof network.activation === "string" ? Array.from({ length: hidden }, () => network.activation) : [...network.activation];
@@ -167,7 +170,7 @@ export function fromLesson(lesson, network = lesson.network) {
     initScale: network.init_scale,
     seed: network.seed,
   };
-  const t = lesson.training;
+  const t = setup.training;
   const training = t
     ? { ...DEFAULT_TRAINING, ...hyper(t.optimizer), eta: t.optimizer.eta, batchSize: t.batch_size, optimizer: t.optimizer.name }
     : { ...DEFAULT_TRAINING };

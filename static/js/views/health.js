@@ -11,15 +11,38 @@ function emit(element, detail) {
   element.dispatchEvent(new CustomEvent("insight-change", { bubbles: true, detail }));
 }
 
-/** Vanishing / exploding from the latest epoch record (first layer vs the output layer). */
+const BLOWUP = 1e6; // as ffnn_core.insight.BLOWUP: weights or gradients this large have blown up
+const RATIO = 1e-3; // as ffnn_core.insight.VANISHING_RATIO
+
+/** Vanishing / exploding from the latest epoch record (first layer vs the output layer). Blown-up
+ * or non-finite norms (null) are exploding, never vanishing; a first layer with no gradient at all
+ * (0) gets no verdict from the history: symmetry or dead units, which the pass's alert names. */
 export function trainingFlags(history) {
   const last = history && history.length ? history[history.length - 1] : null;
   if (!last || !last.grad_a_norms || last.grad_a_norms.length < 2) return null;
   const n = last.grad_a_norms;
+  const norms = [...n, ...(last.grad_W_norms || [])];
   const first = n[0];
   const top = n[n.length - 1];
-  if (first === null || top === null) return null;
-  return { epoch: last.epoch, first, top, vanishing: top > 0 && first < 1e-3 * top, exploding: first > 1e3 * top };
+  const blown = last.train_loss === null || norms.some((v) => v === null || !(Math.abs(v) < BLOWUP));
+  if (blown) return { epoch: last.epoch, first, top, vanishing: false, exploding: true, blown: true };
+  return { epoch: last.epoch, first, top, vanishing: top > 0 && first > 0 && first < RATIO * top, exploding: first > top / RATIO, blown: false };
+}
+
+const NAMES = { exploding: "Exploding gradients", vanishing: "Vanishing gradients", symmetry: "Symmetry", dead: "Dead units" };
+
+/** The page-wide alert: the server's verdict on this pass (diag.alert) first, else the training
+ * history's. {kind, title, text} or null. */
+export function alertFor(diag, history, L) {
+  const pass = diag && diag.layers && diag.layers.length === L && diag.alert ? diag.alert : null;
+  if (pass) return { kind: pass.kind, title: NAMES[pass.kind], text: pass.message.replace(/^[^:]*:\s*/, "") };
+  const t = trainingFlags(history);
+  if (!t || !(t.vanishing || t.exploding)) return null;
+  const ratio = t.blown ? "" : ` \u2016\u2207a\u2081\u2016 / \u2016\u2207a${sub(L)}\u2016 = ${fmt(t.first / t.top)}`;
+  const text = t.blown
+    ? `in training (epoch ${t.epoch}) the loss or a gradient norm reached ${BLOWUP.toExponential(0)} or became non-finite: the steps grew until the numbers blew up. Use a smaller learning rate or initialisation scale, then reset.`
+    : `in training (epoch ${t.epoch}):${ratio}: the first layers ${t.vanishing ? "barely learn" : "take huge steps"}.`;
+  return { kind: t.vanishing ? "vanishing" : "exploding", title: NAMES[t.vanishing ? "vanishing" : "exploding"], text };
 }
 
 function build(element) {
@@ -45,27 +68,17 @@ function build(element) {
   element._refs = refs;
 }
 
+const ADVICE = {
+  vanishing: "The gradient shrinks at every layer on its way back, so the first layers barely learn. Sigmoid's g\u2032 \u2264 1/4; tanh with Xavier or relu with He initialisation keep the norms within a factor of ten.",
+  exploding: "",
+  symmetry: "",
+  dead: "",
+};
+
 function bannerText(d) {
-  const diag = d.diag;
-  const L = d.L;
-  const parts = [];
-  let kind = null;
-  if (diag && (diag.vanishing || diag.exploding)) {
-    kind = diag.vanishing ? "vanishing" : "exploding";
-    const first = diag.layers[0].grad_a_norm;
-    const top = diag.layers[L - 1].grad_a_norm;
-    parts.push(`this pass: \u2016\u2207a\u2081\u2016 = ${fmt(first)} is ${fmt(first / top)} \u00D7 \u2016\u2207a${sub(L)}\u2016 = ${fmt(top)}`);
-  }
-  const t = d.trainFlags;
-  if (t && (t.vanishing || t.exploding)) {
-    kind = kind || (t.vanishing ? "vanishing" : "exploding");
-    parts.push(`in training (epoch ${t.epoch}): \u2016\u2207a\u2081\u2016 / \u2016\u2207a${sub(L)}\u2016 = ${fmt(t.first / t.top)}`);
-  }
-  if (!kind) return null;
-  const advice = kind === "vanishing"
-    ? "The gradient shrinks at every layer on its way back, so the first layers barely learn. Sigmoid's g\u2032 \u2264 1/4; tanh with Xavier or relu with He initialisation keep the norms within a factor of ten."
-    : "The gradient grows at every layer on its way back, so the first layers take huge steps. Use a smaller initialisation scale or learning rate.";
-  return { kind, text: `${kind === "vanishing" ? "Vanishing" : "Exploding"} gradients: ${parts.join("; ")}. ${advice}` };
+  const a = alertFor(d.diag, d.history, d.L);
+  if (!a) return null;
+  return { kind: a.kind, text: `${a.title}: ${a.text}${ADVICE[a.kind] ? ` ${ADVICE[a.kind]}` : ""}` };
 }
 
 function table(d) {

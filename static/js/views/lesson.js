@@ -1,6 +1,6 @@
 // Lessons (GET /lessons): a picker, and the open lesson's explanation, what to look at, and the
 // networks it compares with. Choosing emits "open-lesson" {id}; a comparison emits
-// "lesson-network" {network, label}.
+// "lesson-network" {setup: {network, training, label}} (the lesson itself or one of lesson.compare).
 
 import { el } from "../format.js";
 
@@ -17,8 +17,8 @@ function bind(element) {
     if (!button) return;
     const lesson = element._lesson;
     const i = Number(button.dataset.compare);
-    const item = i < 0 ? { network: lesson.network, label: lesson.label } : lesson.compare[i];
-    element.dispatchEvent(new CustomEvent("lesson-network", { bubbles: true, detail: { network: item.network, label: item.label } }));
+    const setup = i < 0 ? { network: lesson.network, training: lesson.training, label: lesson.label } : lesson.compare[i];
+    element.dispatchEvent(new CustomEvent("lesson-network", { bubbles: true, detail: { setup } }));
   });
 }
 
