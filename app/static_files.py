@@ -8,6 +8,9 @@ bytes in memory (and a gzip-compressed copy of text files, made once: 1.5 MB of 
 about 0.5 MB on the classroom's Wi-Fi), checks the file's size and mtime with one ``stat`` per
 request so that an edited file is served fresh, and answers ``If-None-Match`` with 304.
 ``Cache-Control: no-cache`` lets browsers keep the files but ask again each time (a cheap 304).
+
+The page's folders (``templates/``, ``static/``) sit at the top of a checkout and inside the app
+package in an installed wheel (pyproject.toml maps them there): ``page_folder`` finds either.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import mimetypes
 import os
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -28,6 +32,21 @@ from starlette.types import Scope
 
 MAX_CACHED_BYTES = 16_000_000  # larger files are streamed from disk as StaticFiles does
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+_APP_PACKAGE = Path(__file__).resolve().parent
+
+
+def page_folder(name: str) -> Path:
+    """``app/<name>`` in an installed wheel, else ``<checkout>/<name>`` (a checkout or an editable
+    install). Raises naming both places when neither exists: a server without its page is broken."""
+    candidates = (_APP_PACKAGE / name, _APP_PACKAGE.parent / name)
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    raise RuntimeError(
+        f"the page's {name}/ folder is missing: looked in {candidates[0]} (installed wheel) and {candidates[1]} "
+        "(checkout); reinstall the package (pip install backprop-lab) or run from a full checkout"
+    )
 
 
 @dataclass(frozen=True)

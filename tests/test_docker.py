@@ -110,20 +110,35 @@ def test_hadolint_is_clean() -> None:
 
 
 def test_image_layout(dockerfile: Dockerfile) -> None:
-    """Slim official base, dependencies in a layer before the code, not root, data in a volume."""
+    """Slim official base, dependencies in a layer before the code, the wheel built in a stage of
+    its own with no download (pinned backend, no build isolation) and installed, not editable;
+    not root, data in a volume."""
     kinds = [instruction for instruction, _ in dockerfile.instructions]
-    assert dockerfile.instructions[0] == ("FROM", "python:3.11-slim")
-    first_full_copy = next(i for i, (k, a) in enumerate(dockerfile.instructions) if k == "COPY" and a == ". .")
-    deps_install = next(
-        i for i, (k, a) in enumerate(dockerfile.instructions) if k == "RUN" and "pip install" in a and "-r " in a
-    )
-    assert deps_install < first_full_copy, "dependencies must be installed before the code is copied"
+    froms = [args.split() for kind, args in dockerfile.instructions if kind == "FROM"]
+    assert froms[0] == ["python:3.11-slim", "AS", "runtime"]
+    assert froms[-1] == ["runtime"], "the image must start from the dependency stage, without the build backend"
+    runs = [(i, args) for i, (kind, args) in enumerate(dockerfile.instructions) if kind == "RUN"]
+    source_copy = next(i for i, (k, a) in enumerate(dockerfile.instructions) if k == "COPY" and a.startswith(". "))
+    deps_install = next(i for i, a in runs if "pip install" in a and "-r /tmp/requirements.txt" in a)
+    backend_install = next(i for i, a in runs if "['build-system']['requires']" in a and "pip install" in a)
+    wheel_build = next(i for i, a in runs if "pip wheel" in a)
+    wheel_install = next(i for i, a in runs if "pip install" in a and ".whl" in a)
+    assert deps_install < backend_install < source_copy < wheel_build < wheel_install
+    assert "--no-build-isolation" in dockerfile.instructions[wheel_build][1], "the build would download its backend"
+    assert all(" -e " not in a and "--editable" not in a for _, a in runs), "the image installs the wheel"
     assert "HEALTHCHECK" in kinds
     assert dockerfile.user is not None and dockerfile.user.split(":")[0] not in ("root", "0")
     assert dockerfile.env["BACKPROP_HOST"] == "0.0.0.0"
     assert dockerfile.env["BACKPROP_PORT"] == "8000"
     assert dockerfile.env["BACKPROP_DATA_DIR"] in dockerfile.volumes
     assert dockerfile.entrypoint + dockerfile.cmd == ["backprop-lab", "serve"]
+
+
+def test_dockerignore_keeps_local_state_out() -> None:
+    """The build context leaves out virtual environments, secrets, databases and editor files."""
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for pattern in (".venv", "venv", ".env", "**/*.sqlite3", ".vscode", ".idea", "data", "tests"):
+        assert pattern in ignored, f".dockerignore lacks {pattern}"
 
 
 def _free_port() -> int:

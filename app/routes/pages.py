@@ -1,6 +1,6 @@
-"""The page: ``/`` renders templates/index.html (a small fallback until it exists), ``/compare``
-templates/compare.html (two networks side by side), and
-Plotly.js is served from the installed plotly package (offline, no CDN)."""
+"""The page: ``/`` renders templates/index.html, ``/compare`` templates/compare.html (two networks
+side by side), and Plotly.js is served from the installed plotly package (offline, no CDN).
+The folders are found in a checkout and in an installed wheel (``page_folder``)."""
 
 from __future__ import annotations
 
@@ -9,29 +9,22 @@ from pathlib import Path
 import plotly
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.templating import Jinja2Templates
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+from app.static_files import page_folder
+
+TEMPLATES_DIR = page_folder("templates")
+STATIC_DIR = page_folder("static")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 router = APIRouter(include_in_schema=False)
 _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
-_FALLBACK = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Backprop Lab</title></head>
-<body><h1>Backprop Lab</h1><p>The page is not built yet. The REST API is at
-<a href="/docs">/docs</a> (base path <code>/api/v1</code>).</p></body></html>
-"""
-
 
 @router.get("/")
 async def index(request: Request) -> Response:
-    if (TEMPLATES_DIR / "index.html").is_file():
-        return _templates.TemplateResponse(request, "index.html", {"api_base": "/api/v1"})
-    return HTMLResponse(_FALLBACK)
+    return _templates.TemplateResponse(request, "index.html", {"api_base": "/api/v1"})
 
 
 @router.get("/compare")
