@@ -2,20 +2,20 @@
 
 orjson writes NumPy arrays directly (OPT_SERIALIZE_NUMPY) and writes every non-finite float
 (NaN, +-inf) as ``null``; so no bare NaN can reach a client. Each payload that can hold
-computed numbers carries ``diverged``, from ``ffnn_core.divergence``, naming the first
-quantity that went non-finite, or null. The hot routes answer with ``json_response`` directly,
-so FastAPI never re-encodes the nested lists.
+computed numbers carries ``diverged``, from the core's own scan (``ffnn_core.divergence``),
+naming the first quantity that went non-finite, or null. Routes answer with ``OrjsonResponse``
+(each payload encoded once, by ``dumps``), so FastAPI never re-encodes the nested lists.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import math
 from typing import Any
 
 import numpy as np
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from ffnn_core import (
     BackwardTrace,
@@ -53,12 +53,16 @@ def dumps(content: Any) -> bytes:
     return orjson.dumps(content, default=_default, option=_OPTIONS)
 
 
-def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(content), status_code=status_code, headers=headers, media_type="application/json")
+class OrjsonResponse(JSONResponse):
+    """The app's one JSON response class: ``dumps`` of the content; bytes are taken as JSON
+    already encoded by ``dumps`` (answers built once at start-up, e.g. the dataset list)."""
+
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else dumps(content)
 
 
-def json_bytes_response(body: bytes, status_code: int = 200) -> Response:
-    return Response(body, status_code=status_code, media_type="application/json")
+def json_response(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> OrjsonResponse:
+    return OrjsonResponse(content, status_code=status_code, headers=headers)
 
 
 def divergence(found: Divergence | None) -> dict[str, Any] | None:
@@ -67,34 +71,6 @@ def divergence(found: Divergence | None) -> dict[str, Any] | None:
 
 def _finite(x: Array) -> bool:
     return bool(np.isfinite(x).all())
-
-
-_DIVERGED_NULL = b'{"diverged":null,'
-
-
-def _has_null(body: bytes, start: int) -> bool:
-    """Whether JSON bytes hold a ``null`` after ``start``; memchr for "n" is far faster than a
-    substring search."""
-    i = body.find(b"n", start)
-    while i != -1:
-        if body.startswith(b"null", i):
-            return True
-        i = body.find(b"n", i + 1)
-    return False
-
-
-def _dumps_with_diverged(fields: dict[str, Any], find: Callable[[], Divergence | None], fallback: Divergence) -> bytes:
-    """``dumps({"diverged": ..., **fields})`` for fields that hold numbers only (no None).
-
-    orjson writes every non-finite float as null, so the bytes after the leading
-    ``"diverged":null`` contain ``null`` exactly when some number went non-finite; only then is
-    ``find`` (the core's ordered scan) run to say where it started (``fallback`` if it names
-    nothing, e.g. a batch loss that overflowed as a mean). The common case copies nothing.
-    """
-    body = dumps({"diverged": None, **fields})
-    if not _has_null(body, len(_DIVERGED_NULL)):
-        return body
-    return b'{"diverged":' + dumps(divergence(find() or fallback)) + b"," + body[len(_DIVERGED_NULL) :]
 
 
 # --- networks ------------------------------------------------------------------------------
@@ -128,12 +104,6 @@ def forward_trace(trace: ForwardTrace) -> dict[str, Any]:
     return {"a": trace.a, "h": trace.h, "y_hat": trace.y_hat, "diverged": divergence(first_non_finite_forward(trace))}
 
 
-def forward_json(trace: ForwardTrace) -> bytes:
-    """ForwardResult as JSON bytes: the same as ``dumps(forward_trace(trace))``, faster if finite (key order aside)."""
-    fields = {"a": trace.a, "h": trace.h, "y_hat": trace.y_hat}
-    return _dumps_with_diverged(fields, lambda: first_non_finite_forward(trace), _LOSS)
-
-
 def _backward_fields(trace: BackwardTrace) -> dict[str, Any]:
     fwd = trace.forward
     return {
@@ -150,16 +120,19 @@ def _backward_fields(trace: BackwardTrace) -> dict[str, Any]:
     }
 
 
+def _backward_divergence(trace: BackwardTrace) -> Divergence | None:
+    """The core's scan of the pass; the batch loss (a mean) can overflow while every example's is finite."""
+    found = first_non_finite_backward(trace)
+    if found is None and not math.isfinite(trace.loss):
+        found = _LOSS
+    return found
+
+
 def backward_trace(trace: BackwardTrace) -> dict[str, Any]:
     """BackwardResult."""
     fields = _backward_fields(trace)
-    fields["diverged"] = divergence(first_non_finite_backward(trace))
+    fields["diverged"] = divergence(_backward_divergence(trace))
     return fields
-
-
-def backward_json(trace: BackwardTrace) -> bytes:
-    """BackwardResult as JSON bytes: as ``dumps(backward_trace(trace))``, faster if finite (key order aside)."""
-    return _dumps_with_diverged(_backward_fields(trace), lambda: first_non_finite_backward(trace), _LOSS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,7 +173,7 @@ def _update_finite(step: StepUpdate | None) -> bool:
 def _step_divergence(trace: BackwardTrace, net: Network, step: StepUpdate | None) -> Divergence | None:
     """The pass first, then the updated parameters, then the optimiser's own numbers (Adam's v
     can overflow while the parameters stay finite)."""
-    found = first_non_finite_backward(trace) or first_non_finite_parameters(net)
+    found = _backward_divergence(trace) or first_non_finite_parameters(net)
     if found is None and not _update_finite(step):
         found = _OPTIMIZER_STATE
     return found
@@ -230,21 +203,6 @@ def step_result(
     if update is not None:
         fields["update"] = _update_fields(update, net.step)
     return fields
-
-
-def step_json(
-    trace: BackwardTrace,
-    W_before: list[Array],
-    b_before: list[Array],
-    net: Network,
-    update: StepUpdate | None = None,
-) -> bytes:
-    """StepResult as JSON bytes: the same as ``dumps(step_result(...))``, faster if finite (key order aside)."""
-    fields = _backward_fields(trace)
-    fields.update(W_before=W_before, b_before=b_before, W_after=net.W, b_after=net.b, step=net.step)
-    if update is not None:
-        fields["update"] = _update_fields(update, net.step)
-    return _dumps_with_diverged(fields, lambda: _step_divergence(trace, net, update), _LOSS)
 
 
 def epoch_record(record: EpochRecord) -> dict[str, Any]:

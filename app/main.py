@@ -14,8 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import errors, gcmonitor
-from app.fastpath import HotRoutes
+from app import encoding, errors, gcmonitor
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, insight, lessons, meta, networks, pages, training
@@ -75,14 +74,14 @@ def create_app(
         telemetry=telemetry,  # type: ignore[arg-type]
         docs_url=None,  # served by pages.docs with Swagger UI from our own static files (offline)
         redoc_url=None,
+        default_response_class=encoding.OrjsonResponse,
     )
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
-    app.add_middleware(HotRoutes, prefix=API_PREFIX, routes=compute.router.routes)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # added last: outermost
     # Routers are matched in order on every request: the hot computation routes come first.
-    routers = (compute.router, compute.surface_router, networks.router, training.router, datasets.router, meta.router)
+    routers = (compute.router, networks.router, training.router, datasets.router, meta.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(lessons.router, prefix=API_PREFIX)

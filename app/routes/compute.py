@@ -2,8 +2,6 @@
 
 Each request holds the network's lock from validation to the encoded answer, so it sees (and
 answers with) one consistent set of parameters. Small work runs inline; larger work in a thread.
-The POST routes are ``LeanRoute``s (see ``app.routes.lean``); forward, backward and step are
-moreover reached before FastAPI's routing by ``app.fastpath.HotRoutes``, with the same handlers.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from app import encoding, examples, inputs, offload
 from app.deps import NetworkDep
 from app.errors import InvalidInputError, core_errors
 from app.routes import BODY_ERRORS, errors
-from app.routes.lean import LeanRoute
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -34,8 +31,7 @@ from app.schemas import (
 from ffnn_core import apply_update, backward, decision_surface, first_non_finite_backward, forward, gradient_check
 from ffnn_core.optimizers import state_snapshot
 
-router = APIRouter(tags=["computation"], route_class=LeanRoute)  # POST endpoint(session, body) routes
-surface_router = APIRouter(tags=["computation"])
+router = APIRouter(tags=["computation"])
 
 _BATCH_EXAMPLES = {
     "batch": {"summary": "A batch of two examples", "value": {"x": examples.X, "y": examples.Y}},
@@ -70,12 +66,12 @@ async def forward_pass(
         batch = inputs.examples(body, entry, session.settings, need_targets=False)
         network = entry.network
 
-        def compute() -> bytes:
-            return encoding.forward_json(forward(network, batch.X))
+        def compute() -> Response:
+            return encoding.json_response(encoding.forward_trace(forward(network, batch.X)))
 
         work = network.config.n_parameters * batch.X.shape[0]
-        content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
-    return encoding.json_bytes_response(content)
+        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    return response
 
 
 @router.post(
@@ -96,12 +92,13 @@ async def backward_pass(
         targets = batch.targets
         assert targets is not None
 
-        def compute() -> bytes:
-            return encoding.backward_json(backward(network, batch.X, targets, drop_g_prime_layer=drop))
+        def compute() -> Response:
+            trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
+            return encoding.json_response(encoding.backward_trace(trace))
 
         work = network.config.n_parameters * batch.X.shape[0]
-        content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
-    return encoding.json_bytes_response(content)
+        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    return response
 
 
 @router.post(
@@ -137,19 +134,19 @@ async def step(
         targets = batch.targets
         assert targets is not None
 
-        def compute() -> bytes:
+        def compute() -> Response:
             W_before = [w.copy() for w in network.W]
             b_before = [v.copy() for v in network.b]
             state_before = state_snapshot(network, optimizer.name)
             trace = backward(network, batch.X, targets)
             update = apply_update(network, trace.grad_W, trace.grad_b, optimizer)
             done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(network, optimizer.name))
-            return encoding.step_json(trace, W_before, b_before, network, done)
+            return encoding.json_response(encoding.step_result(trace, W_before, b_before, network, done))
 
         work = network.config.n_parameters * batch.X.shape[0]
-        content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
         session.store.save(entry)
-    return encoding.json_bytes_response(content)
+    return response
 
 
 @router.post(
@@ -201,17 +198,17 @@ async def gradcheck(
         assert targets is not None
         eps, seed = body.eps, body.seed
 
-        def compute() -> bytes:
+        def compute() -> Response:
             trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
             with core_errors():
                 checks = gradient_check(
                     network, batch.X, targets.Y, eps=eps, max_entries=cap, seed=seed, layers=chosen,
                     drop_g_prime_layer=drop,
                 )  # fmt: skip
-            return encoding.dumps(encoding.gradcheck(checks, first_non_finite_backward(trace)))
+            return encoding.json_response(encoding.gradcheck(checks, first_non_finite_backward(trace)))
 
-        content = await offload.in_thread(compute)
-    return encoding.json_bytes_response(content)
+        response = await offload.in_thread(compute)
+    return response
 
 
 def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: str) -> tuple[float, float]:
@@ -227,7 +224,7 @@ def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: 
     return result
 
 
-@surface_router.get(
+@router.get(
     "/networks/{network_id:network_id}/surface",
     response_model=Surface,
     responses={200: examples.json_example(examples.surface_result()), **errors(404, 422)},
@@ -251,9 +248,9 @@ async def surface(session: NetworkDep, query: Annotated[SurfaceQuery, Query()]) 
         x2 = _range(query.x2_min, query.x2_max, X[:, 1] if X is not None else None, "x2") if n_0 == 2 else None
         resolution = query.resolution
 
-        def compute() -> bytes:
-            return encoding.dumps(encoding.surface(decision_surface(network, x1, x2, resolution), network))
+        def compute() -> Response:
+            return encoding.json_response(encoding.surface(decision_surface(network, x1, x2, resolution), network))
 
         work = resolution**n_0 * network.config.n_parameters
-        content = await offload.run(compute, work=work, inline_limit=settings.inline_work_limit)
-    return encoding.json_bytes_response(content)
+        response = await offload.run(compute, work=work, inline_limit=settings.inline_work_limit)
+    return response

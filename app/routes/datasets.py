@@ -27,7 +27,7 @@ _LIST = encoding.dumps([encoding.dataset_info(info) for info in DATASETS.values(
 )
 async def list_datasets() -> Response:
     """Every dataset with its metadata (inputs, outputs, classes, default size and noise, ...)."""
-    return encoding.json_bytes_response(_LIST)
+    return encoding.json_response(_LIST)
 
 
 DatasetNameParam = Annotated[

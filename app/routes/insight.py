@@ -127,16 +127,16 @@ async def _traced(session: Session, body: TargetsRequest, compute: Compute) -> R
         targets = batch.targets
         assert targets is not None
 
-        def run() -> bytes:
+        def run() -> Response:
             trace = backward(network, batch.X, targets)
             with core_errors():
                 content = compute(trace, network)
             content["diverged"] = encoding.divergence(first_non_finite_backward(trace))
-            return encoding.dumps(content)
+            return encoding.json_response(content)
 
         work = network.config.n_parameters * batch.X.shape[0]
-        body_bytes = await offload.run(run, work=work, inline_limit=session.settings.inline_work_limit)
-    return encoding.json_bytes_response(body_bytes)
+        response = await offload.run(run, work=work, inline_limit=session.settings.inline_work_limit)
+    return response
 
 
 @router.post(
@@ -150,9 +150,7 @@ async def blame(
     body: Annotated[
         BlameRequest,
         Body(
-            openapi_examples={
-                "h_1[0]": {"summary": "grad_h_1[0] of row 0", "value": {"rows": [0], "layer": 1, "j": 0}}
-            }
+            openapi_examples={"h_1[0]": {"summary": "grad_h_1[0] of row 0", "value": {"rows": [0], "layer": 1, "j": 0}}}
         ),
     ],
 ) -> Response:
@@ -182,9 +180,7 @@ async def contributions(
     body: Annotated[
         ContributionsRequest,
         Body(
-            openapi_examples={
-                "layer 1": {"summary": "Layer 1 over four rows", "value": {**ROWS_EXAMPLE, "layer": 1}}
-            }
+            openapi_examples={"layer 1": {"summary": "Layer 1 over four rows", "value": {**ROWS_EXAMPLE, "layer": 1}}}
         ),
     ],
 ) -> Response:

@@ -121,7 +121,7 @@ LessonId = Annotated[
 )
 async def list_lessons() -> Response:
     """Every lesson: id, title, one-sentence summary and the page link that opens it."""
-    return encoding.json_bytes_response(_LIST)
+    return encoding.json_response(_LIST)
 
 
 @router.get(
@@ -136,4 +136,4 @@ async def get_lesson(lesson_id: LessonId) -> Response:
     body = _BODIES.get(lesson_id)
     if body is None:
         raise InvalidInputError(f"unknown lesson {lesson_id!r}; lessons: {', '.join(LESSONS)}", status_code=404)
-    return encoding.json_bytes_response(body)
+    return encoding.json_response(body)
