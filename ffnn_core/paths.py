@@ -123,7 +123,7 @@ def paths(
     fwd = trace.forward
     graph = _Graph(
         network, k, fwd.h[k - 1][:, j],
-        {r: cfg.hidden_activations[r - 1].g_prime(fwd.a[r - 1]) for r in range(k, L)},
+        {r: cfg.hidden_activations[r - 1].g_prime_given(fwd.a[r - 1], fwd.h[r]) for r in range(k, L)},
         grad_y_hat(network, fwd.y_hat, trace.targets.Y), fwd.y_hat, cfg.output == "softmax",
     )  # fmt: skip
     count = math.prod(sizes[k + 1 :]) * (sizes[L] if graph.softmax else 1)

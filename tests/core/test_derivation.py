@@ -76,11 +76,12 @@ def lookup(
     """Where a factor says it lives, read independently of ``derivation``."""
     fwd = trace.forward
     row = 0 if n is None else n
+    acts = net.config.hidden_activations
     arrays = {
         "a": lambda: fwd.a[layer - 1][row], "h": lambda: fwd.h[layer][row], "W": lambda: net.W[layer - 1],
         "b": lambda: net.b[layer - 1], "grad_a": lambda: trace.grad_a[layer - 1][row],
         "grad_h": lambda: trace.grad_h[layer][row], "y": lambda: trace.targets.Y[row],
-        "g_prime": lambda: net.config.hidden_activations[layer - 1].g_prime(fwd.a[layer - 1][row]),
+        "g_prime": lambda: acts[layer - 1].g_prime_given(fwd.a[layer - 1][row], fwd.h[layer][row]),
     }  # fmt: skip
     return float(arrays[quantity]()[index])
 
