@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from app import encoding, errors, gcmonitor
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
-from app.routes import compute, datasets, insight, lessons, meta, networks, pages, training
+from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, training
 from app.settings import Settings
 from app.static_files import CachedStaticFiles
 from app.store import Persistence, Store
@@ -81,7 +81,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # added last: outermost
     # Routers are matched in order on every request: the hot computation routes come first.
-    routers = (compute.router, networks.router, training.router, datasets.router, meta.router)
+    routers = (compute.router, networks.router, training.router, datasets.router, meta.router, derivation.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(lessons.router, prefix=API_PREFIX)

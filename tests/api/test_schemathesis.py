@@ -46,6 +46,8 @@ CROSS_FIELD_OPERATIONS = [
     "POST /api/v1/networks/{network_id}/contributions",
     "POST /api/v1/networks/{network_id}/diagnostics",
     "POST /api/v1/networks/{network_id}/what-if",
+    "POST /api/v1/networks/{network_id}/derivation",
+    "POST /api/v1/networks/{network_id}/paths",
 ]
 
 app = create_app(make_settings(max_networks=500, max_train_seconds=2.0))
