@@ -18,7 +18,7 @@ from ffnn_core.losses import LOSSES, VALID_PAIRS, OutputLoss, get_output_loss, g
 from ffnn_core.network import Network, NetworkConfig
 from ffnn_core.optimizers import OPTIMIZERS, Optimizer, Update, apply_update
 from ffnn_core.outputs import OUTPUTS, get_output
-from ffnn_core.propagation import BackwardTrace, ForwardTrace, as_batch, backward, forward
+from ffnn_core.propagation import BackwardTrace, ForwardTrace, TrainingTrace, as_batch, backward, forward
 from ffnn_core.serialization import network_from_dict, network_to_dict
 from ffnn_core.surface import Surface, decision_surface
 from ffnn_core.targets import Targets, accuracy, encode_targets
@@ -45,6 +45,7 @@ __all__ = [
     "Targets",
     "TensorCheck",
     "TrainResult",
+    "TrainingTrace",
     "Update",
     "accuracy",
     "apply_update",

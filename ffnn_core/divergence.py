@@ -12,7 +12,7 @@ import numpy as np
 
 from ffnn_core.network import Network
 from ffnn_core.numerics import Array
-from ffnn_core.propagation import BackwardTrace, ForwardTrace
+from ffnn_core.propagation import BackwardTrace, ForwardTrace, TrainingTrace
 
 
 @dataclass(frozen=True)
@@ -49,20 +49,23 @@ def first_non_finite_forward(trace: ForwardTrace) -> Divergence | None:
     return None
 
 
-def first_non_finite_backward(trace: BackwardTrace) -> Divergence | None:
+def first_non_finite_backward(trace: BackwardTrace | TrainingTrace) -> Divergence | None:
+    """The forward trace, the loss, then for k = L..1: grad_a_k, grad_W_k, grad_b_k, grad_h_{k-1}
+    (a training step's trace has no grad_h_0)."""
     found = first_non_finite_forward(trace.forward)
     if found is not None:
         return found
     if not _finite(trace.losses):
         return Divergence("forward", "loss", None)
+    grad_h = trace.grad_h if isinstance(trace.grad_h, dict) else dict(enumerate(trace.grad_h))
     for k in range(len(trace.grad_a), 0, -1):
-        for quantity, arrays, index in (
-            ("grad_a", trace.grad_a, k),
-            ("grad_W", trace.grad_W, k),
-            ("grad_b", trace.grad_b, k),
-            ("grad_h", trace.grad_h, k - 1),
+        for quantity, array, index in (
+            ("grad_a", trace.grad_a[k - 1], k),
+            ("grad_W", trace.grad_W[k - 1], k),
+            ("grad_b", trace.grad_b[k - 1], k),
+            ("grad_h", grad_h.get(k - 1), k - 1),
         ):
-            if not _finite(arrays[k - 1]):
+            if array is not None and not _finite(array):
                 return Divergence("backward", quantity, index)
     return None
 

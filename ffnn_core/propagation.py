@@ -14,6 +14,10 @@ Backward (per example, then averaged for the parameters; see ``losses`` for the 
       grad_b_k   = grad_a_k                (mean over the batch)    (n_k,)
       grad_h_{k-1} = W_k^T grad_a_k        ->  grad_a_k @ W_k        (N, n_{k-1})
       grad_a_{k-1} = grad_h_{k-1} (.) g'(a_{k-1})   (k > 1)          (N, n_{k-1})
+
+``backward`` (the trace routes) computes all of it. Training (``training.train_step``) uses
+``gradients``, which stops at grad_W_1 and grad_b_1: grad_h_0, the gradient with respect to
+the input, is a product as large as the first layer's that no parameter update needs.
 """
 
 from __future__ import annotations
@@ -41,6 +45,24 @@ class ForwardTrace:
     @property
     def y_hat(self) -> Array:
         return self.h[-1]
+
+
+@dataclass(frozen=True)
+class TrainingTrace:
+    """What one training step computes: the forward trace, the losses and every gradient but grad_h_0.
+
+    grad_a[k-1] = grad_a_k (N, n_k), k = 1..L;   grad_h[k] = grad_h_k (N, n_k), k = 1..L-1 (no key 0);
+    grad_W[k-1] = grad_W_k (n_k, n_{k-1});        grad_b[k-1] = grad_b_k (n_k,);
+    losses (N,) per example; loss = losses.mean(), the batch loss.
+    """
+
+    forward: ForwardTrace
+    grad_a: list[Array]
+    grad_h: dict[int, Array]
+    grad_W: list[Array]
+    grad_b: list[Array]
+    losses: Array
+    loss: float
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,8 @@ def backward(
     trace: ForwardTrace | None = None,
     drop_g_prime_layer: int | None = None,
 ) -> BackwardTrace:
-    """Forward (unless ``trace`` is given) then backward for targets ``y``; changes no parameter.
+    """Forward (unless ``trace`` is given) then backward for targets ``y``, down to grad_h_0;
+    changes no parameter.
 
     ``drop_g_prime_layer`` breaks backprop on purpose, for teaching: the factor g'(a_k) of that
     hidden layer k is left out, so the gradient check can be watched failing.
@@ -95,80 +118,90 @@ def backward(
     cfg = network.config
     X = trace.h[0] if trace is not None else as_batch(x, cfg.sizes[0])
     targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
+    _check_targets(X, targets)
     with np.errstate(all="ignore"):
-        return _backward(network, X, targets, trace, drop_g_prime_layer)
-
-
-_UNSET: Array = np.empty(0)
-
-# The two passes themselves. Callers set the floating-point error state once around them
-# (``forward``, ``backward`` and ``training.train_step``), which keeps small steps cheap.
-
-
-def _forward(network: Network, X: Array) -> ForwardTrace:
-    cfg = network.config
-    gs = cfg.hidden_activations
-    O = cfg.output_loss.output.O  # noqa: E741 - the seed's name
+        fwd = trace if trace is not None else _forward(network, X)
+        losses = cfg.output_loss.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)
+        grad_a, grad_h, grad_W, grad_b = _backward(network, fwd, targets.Y, True, drop_g_prime_layer)
     L = cfg.L
-    h_prev = X
-    a: list[Array] = []
-    h: list[Array] = [X]
-    for k in range(1, L + 1):
-        a_k = h_prev @ network.W[k - 1].T
-        a_k += network.b[k - 1]
-        h_k = gs[k - 1].g(a_k) if k < L else O(a_k)
-        a.append(a_k)
-        h.append(h_k)
-        h_prev = h_k
-    return ForwardTrace(a=a, h=h)
+    return BackwardTrace(
+        forward=fwd,
+        targets=targets,
+        grad_a=[grad_a[k] for k in range(1, L + 1)],
+        grad_h=[grad_h[k] for k in range(L)],
+        grad_W=[grad_W[k] for k in range(1, L + 1)],
+        grad_b=[grad_b[k] for k in range(1, L + 1)],
+        losses=losses,
+        loss=float(losses.mean()),
+    )
 
 
-def _backward(
-    network: Network,
-    X: Array,
-    targets: Targets,
-    trace: ForwardTrace | None,
-    drop_g_prime_layer: int | None,
-) -> BackwardTrace:
-    cfg = network.config
-    fwd = trace if trace is not None else _forward(network, X)
-    N = fwd.h[0].shape[0]
+def gradients(network: Network, X: Array, targets: Targets) -> TrainingTrace:
+    """Forward then backward for a batch X (N, n_0), without grad_h_0: what a training step needs.
+
+    The caller sets the floating-point error state (``training.train_step`` does).
+    """
+    _check_targets(X, targets)
+    fwd = _forward(network, X)
+    losses = network.config.output_loss.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)
+    grad_a, grad_h, grad_W, grad_b = _backward(network, fwd, targets.Y, False, None)
+    L = network.config.L
+    return TrainingTrace(
+        forward=fwd,
+        grad_a=[grad_a[k] for k in range(1, L + 1)],
+        grad_h=grad_h,
+        grad_W=[grad_W[k] for k in range(1, L + 1)],
+        grad_b=[grad_b[k] for k in range(1, L + 1)],
+        losses=losses,
+        loss=float(losses.mean()),
+    )
+
+
+def _check_targets(X: Array, targets: Targets) -> None:
+    N = X.shape[0]
     if targets.Y.shape[0] != N:
         raise ValueError(f"got {N} example(s) but {targets.Y.shape[0]} target(s)")
     if N == 0:
         raise ValueError("backward needs at least one example")
-    pair = cfg.output_loss
-    gs = cfg.hidden_activations
-    L = cfg.L
-    grad_a: list[Array] = [_UNSET] * L  # every entry is set below, from layer L down to 1
-    grad_h: list[Array] = [_UNSET] * L
-    grad_W: list[Array] = [_UNSET] * L
-    grad_b: list[Array] = [_UNSET] * L
-    losses = pair.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)
-    grad_a_k = pair.grad_a_L(fwd.a[-1], fwd.y_hat, targets.Y)
-    inv_N = 1.0 / N
+
+
+# The two passes themselves, in the notes' indices: a[k-1] = a_k and h[k] = h_k as in the traces,
+# and the backward dictionaries keyed by k itself (grad_W[k] = grad_W_k). Callers set the
+# floating-point error state once around them.
+
+
+def _forward(network: Network, X: Array) -> ForwardTrace:
+    W, b, L = network.W, network.b, network.config.L
+    g = network.config.hidden_activations  # g[k-1]: layer k's activation
+    O = network.config.output_loss.output.O  # noqa: E741 - the seed's name
+    a: list[Array] = []
+    h: list[Array] = [X]  # h_0 = x
+    for k in range(1, L + 1):
+        a.append(h[k - 1] @ W[k - 1].T + b[k - 1])  # a_k = b_k + W_k h_{k-1}
+        h.append(g[k - 1].g(a[k - 1]) if k < L else O(a[k - 1]))  # h_k = g(a_k);  y_hat = h_L = O(a_L)
+    return ForwardTrace(a=a, h=h)
+
+
+def _backward(
+    network: Network, fwd: ForwardTrace, Y: Array, with_grad_h_0: bool, drop_g_prime_layer: int | None
+) -> tuple[dict[int, Array], dict[int, Array], dict[int, Array], dict[int, Array]]:
+    """grad_a, grad_h, grad_W, grad_b, each keyed by the notes' k."""
+    W, L = network.W, network.config.L
+    g = network.config.hidden_activations
+    a, h = fwd.a, fwd.h
+    N = Y.shape[0]
+    grad_a = {L: network.config.output_loss.grad_a_L(a[L - 1], h[L], Y)}  # grad_a_L = -(e(y) - y_hat)
+    grad_h: dict[int, Array] = {}
+    grad_W: dict[int, Array] = {}
+    grad_b: dict[int, Array] = {}
     for k in range(L, 0, -1):
-        grad_a[k - 1] = grad_a_k
-        grad_W_k = grad_a_k.T @ fwd.h[k - 1]
-        grad_W_k *= inv_N
-        grad_W[k - 1] = grad_W_k
-        grad_b[k - 1] = grad_a_k.sum(axis=0) * inv_N
-        grad_h_prev = grad_a_k @ network.W[k - 1]
-        grad_h[k - 1] = grad_h_prev
-        if k > 1:
-            if drop_g_prime_layer == k - 1:
-                grad_a_k = grad_h_prev
-            else:
-                # grad_a_{k-1} = grad_h_{k-1} (.) g'(a_{k-1}), multiplied into the fresh g' array
-                grad_a_k = gs[k - 2].g_prime_given(fwd.a[k - 2], fwd.h[k - 1])
-                grad_a_k *= grad_h_prev
-    return BackwardTrace(
-        forward=fwd,
-        targets=targets,
-        grad_a=grad_a,
-        grad_h=grad_h,
-        grad_W=grad_W,
-        grad_b=grad_b,
-        losses=losses,
-        loss=float(losses.sum()) / N,  # the mean, without np.mean's per-call overhead
-    )
+        grad_W[k] = grad_a[k].T @ h[k - 1] / N  # grad_W_k = grad_a_k h_{k-1}^T   (mean over the batch)
+        grad_b[k] = grad_a[k].sum(axis=0) / N  # grad_b_k = grad_a_k             (mean over the batch)
+        if k == 1 and not with_grad_h_0:
+            break
+        grad_h[k - 1] = grad_a[k] @ W[k - 1]  # grad_h_{k-1} = W_k^T grad_a_k
+        if k > 1 and drop_g_prime_layer == k - 1:
+            grad_a[k - 1] = grad_h[k - 1]  # g'(a_{k-1}) left out on purpose
+        elif k > 1:  # grad_a_{k-1} = grad_h_{k-1} (.) g'(a_{k-1})
+            grad_a[k - 1] = grad_h[k - 1] * g[k - 2].g_prime_given(a[k - 2], h[k - 1])
+    return grad_a, grad_h, grad_W, grad_b

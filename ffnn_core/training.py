@@ -15,8 +15,9 @@ import numpy.typing as npt
 
 from ffnn_core.divergence import Divergence, first_non_finite_backward, first_non_finite_parameters
 from ffnn_core.network import Network
+from ffnn_core.numerics import Array
 from ffnn_core.optimizers import Optimizer, _apply_update
-from ffnn_core.propagation import BackwardTrace, _backward, as_batch, forward
+from ffnn_core.propagation import TrainingTrace, as_batch, forward, gradients
 from ffnn_core.targets import Targets, accuracy, encode_targets
 
 
@@ -67,14 +68,19 @@ def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation
 
 def train_step(
     network: Network, X: npt.ArrayLike, y: npt.ArrayLike | Targets, optimizer: Optimizer
-) -> BackwardTrace:
-    """Forward, backward, then one update of every parameter. Returns the backward trace."""
+) -> TrainingTrace:
+    """Forward, backward (without grad_h_0, which no update needs), then one update of every
+    parameter. Returns what the step computed."""
     cfg = network.config
     X_batch = as_batch(X, cfg.sizes[0])
     targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     with np.errstate(all="ignore"):  # divergence is reported by ``train``, not warned about
-        trace = _backward(network, X_batch, targets, None, None)
-        _apply_update(network, trace.grad_W, trace.grad_b, optimizer)
+        return _train_step(network, X_batch, targets, optimizer)
+
+
+def _train_step(network: Network, X: Array, targets: Targets, optimizer: Optimizer) -> TrainingTrace:
+    trace = gradients(network, X, targets)
+    _apply_update(network, trace.grad_W, trace.grad_b, optimizer)  # Theta <- Theta - eta grad Theta
     return trace
 
 
@@ -127,22 +133,13 @@ def train(
                 result.stopped = True
                 return result
             idx = order[start : start + batch_size]
-            batch_targets = Targets(train_targets.Y[idx], None)
-            trace = train_step(network, X_train[idx], batch_targets, optimizer)
+            W_norms, a_norms, diverged = _train_minibatch(
+                network, X_train[idx], Targets(train_targets.Y[idx], None), optimizer
+            )
             n_batches += 1
-            with np.errstate(all="ignore"):  # huge or non-finite values are reported, not warned about
-                W_norms = [float(np.linalg.norm(g)) for g in trace.grad_W]
-                a_norms = [float(np.sqrt((g**2).sum(axis=1).mean())) for g in trace.grad_a]
-                # A sum with a NaN or an infinity in it is not finite, so a finite total clears the
-                # whole step cheaply; otherwise the scan in computation order finds the culprit
-                # (or nothing, when only the total overflowed).
-                total = trace.loss + sum(W_norms) + sum(a_norms)
-                total += sum(float(x.sum()) for x in (*trace.forward.a, trace.grad_h[0], *network.W, *network.b))
-            if not math.isfinite(total):
-                diverged = first_non_finite_backward(trace) or first_non_finite_parameters(network)
-                if diverged is not None:
-                    result.diverged = diverged
-                    return result
+            if diverged is not None:
+                result.diverged = diverged
+                return result
             for k in range(L):
                 sum_W_norms[k] += W_norms[k]
                 sum_a_norms[k] += a_norms[k]
@@ -163,6 +160,33 @@ def train(
         if on_epoch is not None:
             on_epoch(record)
     return result
+
+
+def _train_minibatch(
+    network: Network, X: Array, targets: Targets, optimizer: Optimizer
+) -> tuple[list[float], list[float], Divergence | None]:
+    """One minibatch of ``train``: the step, then its history norms (||grad_W_k||_F, and the RMS
+    over the examples of ||grad_a_k||, which is ||grad_a_k||_F / sqrt(N)) and its divergence check."""
+    with np.errstate(all="ignore"):  # huge or non-finite values are reported, not warned about
+        trace = _train_step(network, X, targets, optimizer)
+        W_norms = [float(np.linalg.norm(g)) for g in trace.grad_W]
+        a_norms = [float(np.linalg.norm(g)) / math.sqrt(g.shape[0]) for g in trace.grad_a]
+        return W_norms, a_norms, _first_non_finite(trace, network, W_norms + a_norms)
+
+
+def _first_non_finite(trace: TrainingTrace, network: Network, norms: list[float]) -> Divergence | None:
+    """The step's first non-finite quantity in computation order, or None.
+
+    A sum with a NaN or an infinity in it is not finite, so one finite total clears the whole step:
+    the loss, the gradient norms (grad_a_k, grad_W_k; grad_b_k is a mean of grad_a_k's rows and a
+    non-finite grad_h_k makes grad_a_k non-finite), every a_k (h_k = g(a_k) is finite where a_k is;
+    relu would hide a_k = -inf) and the updated parameters. Otherwise the scan in computation order
+    finds the culprit, or nothing when only the total overflowed.
+    """
+    total = trace.loss + sum(norms) + sum(float(x.sum()) for x in (*trace.forward.a, *network.W, *network.b))
+    if math.isfinite(total):
+        return None
+    return first_non_finite_backward(trace) or first_non_finite_parameters(network)
 
 
 def _check_count(x_name: str, N: int, y_name: str, targets: Targets) -> None:

@@ -301,3 +301,18 @@ def test_train_step_applies_exactly_the_sgd_update_of_its_trace() -> None:
         assert trace.grad_W[k].tobytes() == expected.grad_W[k].tobytes()
         np.testing.assert_array_equal(net.W[k], W0[k] - 0.5 * trace.grad_W[k])
         np.testing.assert_array_equal(net.b[k], b0[k] - 0.5 * trace.grad_b[k])
+
+
+def test_train_step_computes_every_gradient_but_grad_h_0_bit_for_bit_as_backward() -> None:
+    net, X, y = _setup(["tanh", "relu"], "softmax", "cross_entropy", [3, 5, 4, 2], N=6)
+    full = f.backward(net, X, y)
+    step = f.train_step(net.copy(), X, y, f.Optimizer("sgd", eta=0.5))
+    assert sorted(step.grad_h) == [1, 2]  # grad_h_1, grad_h_2: no grad_h_0, the input's gradient
+    for k in (1, 2):
+        assert step.grad_h[k].tobytes() == full.grad_h[k].tobytes()
+    for name in ("grad_a", "grad_W", "grad_b"):
+        for u, v in zip(getattr(step, name), getattr(full, name), strict=True):
+            assert u.tobytes() == v.tobytes()
+    for u, v in zip(step.forward.a + step.forward.h, full.forward.a + full.forward.h, strict=True):
+        assert u.tobytes() == v.tobytes()
+    assert step.losses.tobytes() == full.losses.tobytes() and step.loss == full.loss

@@ -173,6 +173,27 @@ def test_history_records_and_callbacks() -> None:
     assert result.diverged is None and not result.stopped
 
 
+def test_history_norms_are_the_documented_means_over_the_minibatches() -> None:
+    # One epoch replayed step by step: grad_W_norms[k-1] is the mean of ||grad_W_k||_F, and
+    # grad_a_norms[k-1] the mean of the RMS over the minibatch's examples of ||grad_a_k||.
+    d = make_dataset("moons", seed=2)
+    net = build([2, 6, 4, 2], ["tanh", "sigmoid"], seed=5)
+    replay = net.copy()
+    record = f.train(net, d.X_train, d.y_train, epochs=1, batch_size=32, optimizer=f.Optimizer()).history[0]
+    targets = f.encode_targets(d.y_train, 2, "cross_entropy")
+    order = np.random.default_rng([5, 0]).permutation(d.X_train.shape[0])
+    W_norms, a_norms = [], []
+    for start in range(0, len(order), 32):
+        idx = order[start : start + 32]
+        trace = f.train_step(replay, d.X_train[idx], f.Targets(targets.Y[idx], None), f.Optimizer())
+        W_norms.append([math.sqrt((g**2).sum()) for g in trace.grad_W])
+        a_norms.append([math.sqrt(np.mean([row @ row for row in g])) for g in trace.grad_a])
+    np.testing.assert_allclose(record.grad_W_norms, np.mean(W_norms, axis=0), rtol=1e-13)
+    np.testing.assert_allclose(record.grad_a_norms, np.mean(a_norms, axis=0), rtol=1e-13)
+    replay.epoch += 1
+    assert snapshot(net) == snapshot(replay)
+
+
 def test_should_stop_is_checked_between_minibatches() -> None:
     d = make_dataset("moons", seed=0)
     net = build([2, 4, 2], "tanh", seed=0)
