@@ -148,11 +148,11 @@ class StepUpdate:
 _OPTIMIZER_STATE = Divergence("update", "optimizer_state", None)
 
 
-def _update_fields(step: StepUpdate, t: int) -> dict[str, Any]:
+def _update_fields(step: StepUpdate) -> dict[str, Any]:
     u = step.update
     return {
         "optimizer": dataclasses.asdict(step.optimizer),
-        "t": t,
+        "t": u.t,
         "g_W": u.g_W,
         "g_b": u.g_b,
         "delta_W": u.delta_W,
@@ -201,7 +201,7 @@ def step_result(
         diverged=divergence(_step_divergence(trace, net, update)),
     )
     if update is not None:
-        fields["update"] = _update_fields(update, net.step)
+        fields["update"] = _update_fields(update)
     return fields
 
 

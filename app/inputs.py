@@ -17,9 +17,11 @@ from app import schemas
 from app.errors import InvalidInputError, core_errors
 from app.settings import Settings
 from app.store import DatasetSpec, Entry
-from ffnn_core import Network, NetworkConfig, Optimizer, Targets, encode_targets
+from ffnn_core import OPTIMIZERS, Network, NetworkConfig, Optimizer, Targets, encode_targets
 from ffnn_core.datasets import Dataset
 from ffnn_core.numerics import Array
+from ffnn_core.optimizers import counter_key, state_keys
+from ffnn_core.serialization import check_counter, is_counter_key
 
 # --- networks ------------------------------------------------------------------------------
 
@@ -137,12 +139,7 @@ def parameters(
     return W_arrays, b_arrays
 
 
-OPTIMIZER_STATE_KEYS = {
-    f"{name}.{slot}_{kind}"
-    for name, slots in (("momentum", "u"), ("rmsprop", "v"), ("adam", "mv"))
-    for slot in slots
-    for kind in "Wb"
-}
+OPTIMIZER_STATE_KEYS = {key for name in OPTIMIZERS for key in (*state_keys(name), counter_key(name))}
 
 
 def optimizer_state(
@@ -154,6 +151,12 @@ def optimizer_state(
             raise InvalidInputError(
                 f"optimizer_state: unknown key {key!r}; allowed: {', '.join(sorted(OPTIMIZER_STATE_KEYS))}"
             )
+        if is_counter_key(key):
+            with core_errors():
+                counter = [np.array(a, dtype=np.float64) for a in arrays]
+                check_counter(key, counter)
+            result[key] = counter
+            continue
         like = W if key.endswith("W") else b
         if len(arrays) != len(like):
             raise InvalidInputError(f"optimizer_state[{key!r}] must hold {len(like)} arrays, one per layer")

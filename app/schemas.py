@@ -50,6 +50,11 @@ NMatrix = list[NVector]
 
 PER_LAYER = "Index k-1 holds layer k (k = 1..L)."
 ROWS = "N rows, one per example."
+STATE_DOCUMENT = (
+    'Optimiser state, e.g. "adam.m_W": [one array per layer shaped like W_k], and "<optimiser>.t": [[t]], '
+    "the updates that optimiser has made since it was chosen (0..2^53 - 1). Only the last optimiser used "
+    "has state: choosing another starts it afresh (zero state, t = 1)."
+)
 
 
 class StrictModel(BaseModel):
@@ -241,10 +246,7 @@ class NetworkDocument(StrictModel):
     b: list[Vector] = Field(description=PER_LAYER)
     step: int = Field(default=0, ge=0)
     epoch: int = Field(default=0, ge=0)
-    optimizer_state: dict[str, list[Matrix | Vector]] = Field(
-        default_factory=dict,
-        description='Optimiser state, e.g. "adam.m_W": [one array per layer shaped like W_k].',
-    )
+    optimizer_state: dict[str, list[Matrix | Vector]] = Field(default_factory=dict, description=STATE_DOCUMENT)
     diverged: Divergence | None = Field(default=None, description="Ignored on import.")
 
 
@@ -404,14 +406,18 @@ OPTIMIZER_STATE = (
 
 class OptimizerUpdate(BaseModel):
     """What the optimiser did in this step, per layer (index k-1 holds layer k), element-wise:
-    sgd: Theta <- Theta - eta g; momentum: u <- beta u + eta g, Theta <- Theta - u;
+    sgd: Theta <- Theta - eta g; momentum: u <- beta u + g, Theta <- Theta - eta u (eta outside u, as in
+    PyTorch: a new eta scales the whole next step);
     rmsprop: v <- beta v + (1 - beta) g^2, Theta <- Theta - eta g / (sqrt(v) + eps);
     adam: m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2, m_hat = m / (1 - beta1^t),
     v_hat = v / (1 - beta2^t), Theta <- Theta - eta m_hat / (sqrt(v_hat) + eps).
     g is grad_W_k + l2 W_k for weights (the gradient of L + (l2 / 2) sum_k ||W_k||^2), grad_b_k for biases."""
 
     optimizer: OptimizerSpec = Field(description="The optimiser and hyper-parameters used (defaults filled in).")
-    t: int = Field(description="The step number t of this update (1, 2, ...): Adam's bias correction uses beta^t.")
+    t: int = Field(
+        description="This optimiser's own update count, this update included (1, 2, ...; 1 again after "
+        "switching optimiser): Adam's bias correction uses beta^t."
+    )
     g_W: list[NMatrix] = Field(description=f"{PER_LAYER} g for W_k: grad_W_k + l2 W_k (W_k before the update).")
     g_b: list[NVector] = Field(description=f"{PER_LAYER} g for b_k: grad_b_k (biases are not regularised).")
     delta_W: list[NMatrix] = Field(description=f"{PER_LAYER} The change added to W_k: W_after - W_before.")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ffnn_core.numerics import Array, log_sigmoid, log_softmax
+from ffnn_core.numerics import Array, log_sigmoid, log_softmax, sigmoid_complement
 from ffnn_core.outputs import OutputFunction, get_output
 
 
@@ -89,15 +89,23 @@ class OutputLoss:
         return losses
 
     def grad_a_L(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
-        """dl_n/da_L per example, (N, k): the shortcut where it exists, else the chain rule."""
-        if self.has_shortcut:
-            return grad_a_L_shortcut(y_hat, Y)
-        return self.grad_a_L_chain_rule(a_L, y_hat, Y)
+        """dl_n/da_L per example, (N, k): the shortcut where it exists, else the chain rule.
+
+        Sigmoid + cross-entropy writes y_hat - Y as (1 - Y) y_hat - Y (1 - y_hat), with 1 - y_hat
+        from a_L: the same number, but it keeps its relative precision where y_hat rounds to 1.
+        Softmax + cross-entropy needs rows Y summing to 1, which ``encode_targets`` guarantees.
+        """
+        if not self.has_shortcut:
+            return self.grad_a_L_chain_rule(a_L, y_hat, Y)
+        if self.output.name == "sigmoid":
+            grad: Array = (1.0 - Y) * y_hat - Y * sigmoid_complement(a_L)
+            return grad
+        return grad_a_L_shortcut(y_hat, Y)
 
     def grad_a_L_chain_rule(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
         """General path: grad_a_L = J_O(a_L)^T dl/dy_hat, for any pair."""
         if self.loss.name == "cross_entropy" and self.output.name == "sigmoid":
-            grad_y_hat = -Y / y_hat + (1.0 - Y) / (1.0 - y_hat)
+            grad_y_hat = -Y / y_hat + (1.0 - Y) / sigmoid_complement(a_L)  # 1 - y_hat, from a_L
         else:
             grad_y_hat = self.loss.grad_y_hat(y_hat, Y)
         return self.output.vjp(a_L, y_hat, grad_y_hat)

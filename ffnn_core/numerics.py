@@ -1,7 +1,10 @@
 """Numerically safe building blocks shared by activations, outputs and losses.
 
 All functions are element-wise or row-wise over float64 arrays and never emit
-overflow warnings: logits of +-1000 give finite results.
+overflow warnings: logits of +-1000 give finite results. The sigmoid family is accurate in
+relative terms over the whole float64 range: each value is built from e = exp(-|a|), which lies
+in (0, 1], so nothing is a difference of two numbers close to 1 (0.5 (1 + tanh(a/2)) is, and
+returns exactly 0 below a = -37 where the true value is about 1e-16).
 """
 
 from __future__ import annotations
@@ -12,9 +15,42 @@ import numpy.typing as npt
 Array = npt.NDArray[np.float64]
 
 
+def _exp_minus_abs(a: Array) -> Array:
+    e: Array = np.exp(-np.abs(a))
+    return e
+
+
 def sigmoid(a: Array) -> Array:
-    """Logistic function 1 / (1 + exp(-a)), written via tanh so it cannot overflow."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    """Logistic function 1 / (1 + exp(-a)): 1 / (1 + e) for a >= 0 and e / (1 + e) below,
+    with e = exp(-|a|), so it cannot overflow and keeps its relative precision as it nears 0."""
+    e = _exp_minus_abs(a)
+    s: Array = np.where(a >= 0.0, 1.0, e) / (1.0 + e)
+    return s
+
+
+def sigmoid_complement(a: Array) -> Array:
+    """1 - sigmoid(a) = sigmoid(-a), without the cancellation of 1 - sigmoid(a) near 1."""
+    e = _exp_minus_abs(a)
+    s: Array = np.where(a >= 0.0, e, 1.0) / (1.0 + e)
+    return s
+
+
+def sigmoid_prime(a: Array) -> Array:
+    """sigmoid'(a) = sigmoid(a) sigmoid(-a) = e / (1 + e)^2 with e = exp(-|a|) (symmetric in a)."""
+    e = _exp_minus_abs(a)
+    one_plus = 1.0 + e
+    d: Array = e / (one_plus * one_plus)
+    return d
+
+
+def tanh_prime(a: Array) -> Array:
+    """tanh'(a) = 1 - tanh(a)^2 = 4 e / (1 + e)^2 with e = exp(-2|a|): no cancellation where
+    tanh(a) rounds to +-1 (|a| > 19), where 1 - tanh^2 would give exactly 0."""
+    e = _exp_minus_abs(a)
+    e *= e  # exp(-2|a|); -2|a| itself would overflow for |a| > 9e307
+    one_plus = 1.0 + e
+    d: Array = 4.0 * e / (one_plus * one_plus)
+    return d
 
 
 def log_sigmoid(a: Array) -> Array:
@@ -31,9 +67,16 @@ def softmax(a: Array) -> Array:
 
 
 def log_softmax(a: Array) -> Array:
-    """Row-wise log(softmax(a)) of a (N, k) array, computed without exp overflow."""
+    """Row-wise log(softmax(a)) of a (N, k) array, computed without exp overflow.
+
+    log sum_i exp(a_i - max) = log1p(sum over the entries other than one maximum), so the log
+    probability of a confident class keeps its relative precision (about -exp(-gap), not 0).
+    """
     shifted: Array = a - a.max(axis=1, keepdims=True)
-    log_sum: Array = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    e = np.exp(shifted)
+    if e.size:
+        e[np.arange(e.shape[0]), shifted.argmax(axis=1)] = 0.0  # the max's own exp(0) = 1, left out
+    log_sum: Array = np.log1p(e.sum(axis=1, keepdims=True))
     return shifted - log_sum
 
 

@@ -2,14 +2,23 @@
 
 Each optimiser turns the gradients of the batch loss into an update, element-wise:
     sgd:       Theta <- Theta - eta g
-    momentum:  u <- beta u + eta g;              Theta <- Theta - u
+    momentum:  u <- beta u + g;                  Theta <- Theta - eta u
     rmsprop:   v <- beta v + (1 - beta) g^2;     Theta <- Theta - eta g / (sqrt(v) + eps)
     adam:      m <- beta1 m + (1 - beta1) g;     v <- beta2 v + (1 - beta2) g^2
                m_hat = m / (1 - beta1^t);        v_hat = v / (1 - beta2^t)
                Theta <- Theta - eta m_hat / (sqrt(v_hat) + eps)       (t = 1, 2, ...)
 With L2 regularisation (weight decay lambda), g for W_k is grad_W_k + lambda W_k: the
 gradient of L + (lambda / 2) sum_k ||W_k||^2. Biases are not regularised.
-State (u, m, v) lives on the network, so it is saved and restored with it.
+State (u, m, v) lives on the network, so it is saved and restored with it, together with t,
+the number of updates the optimiser has made ("adam.t": [[t]]). Each optimiser counts its own
+steps: t starts again at 1, and the state at 0, when the optimiser changes (a fresh optimiser, as
+in any library), not when only its hyper-parameters do.
+
+Momentum keeps eta out of u (the convention of PyTorch's SGD with momentum, dampening 0): u is
+a running sum of gradients, and a new eta scales the whole step from the next update on. (The
+form u <- beta u + eta g gives the same steps while eta stays fixed, but keeps every earlier eta
+inside u.) Adam divides by sqrt(v) / sqrt(1 - beta2^t), never by v / (1 - beta2^t), which
+overflows for gradients near 1e154 while the root does not (the order PyTorch uses).
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ from ffnn_core.numerics import Array
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "rmsprop", "adam")
 
 # The state each optimiser keeps, per parameter kind: "adam.m_W" holds m for every W_k.
+# Beside it, "<name>.t" holds [[t]], the updates that optimiser has made (COUNTER_SLOT).
+COUNTER_SLOT = "t"
+MAX_COUNT = 2**53 - 1  # counters stay exact as float64 (and as JavaScript numbers)
 STATE_SLOTS: dict[str, tuple[str, ...]] = {"sgd": (), "momentum": ("u",), "rmsprop": ("v",), "adam": ("m", "v")}
 
 
@@ -63,6 +75,7 @@ class Update:
     g_b: list[Array]
     delta_W: list[Array]
     delta_b: list[Array]
+    t: int  # this optimiser's own update count, this update included (1 for a fresh optimiser)
 
 
 def _state(network: Network, key: str) -> list[Array]:
@@ -77,6 +90,35 @@ def _state(network: Network, key: str) -> list[Array]:
 def state_keys(name: str) -> tuple[str, ...]:
     """The optimizer_state keys optimiser ``name`` reads and writes, e.g. ("adam.m_W", "adam.m_b", ...)."""
     return tuple(f"{name}.{slot}_{kind}" for slot in STATE_SLOTS[name] for kind in "Wb")
+
+
+def counter_key(name: str) -> str:
+    return f"{name}.{COUNTER_SLOT}"
+
+
+def optimizer_steps(network: Network, name: str) -> int:
+    """Updates optimiser ``name`` has made since it was chosen (0: it would start fresh).
+
+    A network saved before the counters existed has state but no counter: its updates were
+    all counted by ``network.step``, as they were then.
+    """
+    state = network.optimizer_state
+    counter = state.get(counter_key(name))
+    if counter is not None:
+        return int(counter[0][0])
+    if any(key.startswith(f"{name}.") for key in state):
+        return network.step
+    return 0
+
+
+def _start_update(network: Network, name: str) -> int:
+    """t of the update about to be made; another optimiser's state (and count) is dropped."""
+    t = optimizer_steps(network, name) + 1
+    state = network.optimizer_state
+    for key in [k for k in state if not k.startswith(f"{name}.")]:
+        del state[key]
+    state[counter_key(name)] = [np.array([float(t)])]
+    return t
 
 
 def state_snapshot(network: Network, name: str) -> dict[str, list[Array]]:
@@ -104,7 +146,7 @@ def _apply_update(
     opt = optimizer
     g_W = [gw + opt.l2 * w for gw, w in zip(grad_W, network.W, strict=True)] if opt.l2 else grad_W
     g_b = grad_b
-    t = network.step + 1
+    t = _start_update(network, opt.name)
     deltas: dict[str, list[Array]] = {}
     for kind, grads in (("W", g_W), ("b", g_b)):
         if opt.name == "sgd":
@@ -112,8 +154,8 @@ def _apply_update(
         elif opt.name == "momentum":
             u = _state(network, f"momentum.u_{kind}")
             for i, g in enumerate(grads):
-                u[i] = opt.beta * u[i] + opt.eta * g
-            deltas[kind] = [-ui for ui in u]
+                u[i] = opt.beta * u[i] + g
+            deltas[kind] = [-opt.eta * ui for ui in u]
         elif opt.name == "rmsprop":
             v = _state(network, f"rmsprop.v_{kind}")
             for i, g in enumerate(grads):
@@ -125,13 +167,12 @@ def _apply_update(
             for i, g in enumerate(grads):
                 m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g
                 v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g
-            c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t
-            deltas[kind] = [
-                -opt.eta * (mi / c1) / (np.sqrt(vi / c2) + opt.eps) for mi, vi in zip(m, v, strict=True)
-            ]
+            step_size = opt.eta / (1.0 - opt.beta1**t)  # eta / (1 - beta1^t): m_hat = m / (1 - beta1^t)
+            root_c2 = math.sqrt(1.0 - opt.beta2**t)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t)
+            deltas[kind] = [-step_size * (mi / (np.sqrt(vi) / root_c2 + opt.eps)) for mi, vi in zip(m, v, strict=True)]
     for w, d in zip(network.W, deltas["W"], strict=True):
         w += d
     for bias, d in zip(network.b, deltas["b"], strict=True):
         bias += d
-    network.step = t
-    return Update(g_W=g_W, g_b=g_b, delta_W=deltas["W"], delta_b=deltas["b"])
+    network.step += 1
+    return Update(g_W=g_W, g_b=g_b, delta_W=deltas["W"], delta_b=deltas["b"], t=t)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ffnn_core.numerics import Array, sigmoid, softmax
+from ffnn_core.numerics import Array, sigmoid, sigmoid_prime, softmax
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ def _linear_vjp(a: Array, y_hat: Array, grad_y_hat: Array) -> Array:
 
 
 def _sigmoid_vjp(a: Array, y_hat: Array, grad_y_hat: Array) -> Array:
-    return grad_y_hat * y_hat * (1.0 - y_hat)  # J = diag(y_hat (1 - y_hat))
+    # J = diag(y_hat (1 - y_hat)), taken from a_L: 1 - y_hat is exactly 0 once y_hat rounds to 1.
+    return grad_y_hat * sigmoid_prime(a)
 
 
 def _softmax_vjp(a: Array, y_hat: Array, grad_y_hat: Array) -> Array:

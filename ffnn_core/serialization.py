@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ffnn_core.network import Network, NetworkConfig, check_parameter_shapes
+from ffnn_core.optimizers import COUNTER_SLOT, MAX_COUNT, OPTIMIZERS
 
 FORMAT = "backprop-lab/network"
 VERSION = 1
@@ -64,13 +65,37 @@ def network_from_dict(data: dict[str, Any], *, allow_non_finite: bool = False) -
         b = [np.array(v, dtype=np.float64) for v in data["b"]]
         state = {str(k): [np.array(x, dtype=np.float64) for x in v] for k, v in data.get("optimizer_state", {}).items()}
         step, epoch = int(data.get("step", 0)), int(data.get("epoch", 0))
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, OverflowError) as exc:
         raise ValueError(f"malformed network document: {exc}") from None
     check_parameter_shapes(config.sizes, W, b)
     if not allow_non_finite and any(not np.isfinite(p).all() for p in (*W, *b)):
         raise ValueError("network parameters must be finite numbers")
+    for name, value in (("step", step), ("epoch", epoch)):
+        check_count(name, value)
     for key, arrays in state.items():  # one array per W_k (keys ending in _W) or per b_k (_b)
+        if is_counter_key(key):
+            check_counter(key, arrays)
+            continue
         params = W if key.endswith("_W") else b if key.endswith("_b") else None
         if params is None or [x.shape for x in arrays] != [p.shape for p in params]:
             raise ValueError(f"optimizer state {key!r} does not fit the parameters: one array per W_k or b_k")
     return Network(config=config, W=W, b=b, step=step, epoch=epoch, optimizer_state=state)
+
+
+def check_count(name: str, value: int) -> None:
+    """Counters (step, epoch, an optimiser's t) are whole numbers 0..MAX_COUNT (2^53 - 1)."""
+    if not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{name} must be a whole number from 0 to {MAX_COUNT} (2^53 - 1), got {value}")
+
+
+def is_counter_key(key: str) -> bool:
+    """"adam.t" and the like: an optimiser's own update count, stored as [[t]]."""
+    name, _, slot = key.partition(".")
+    return slot == COUNTER_SLOT and name in OPTIMIZERS
+
+
+def check_counter(key: str, arrays: list[np.ndarray]) -> None:
+    value = float(arrays[0][0]) if len(arrays) == 1 and arrays[0].shape == (1,) else None
+    if value is None or not value.is_integer():
+        raise ValueError(f"optimizer state {key!r} must be [[t]]: one whole number, the optimiser's update count")
+    check_count(key, int(value))

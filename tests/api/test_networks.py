@@ -189,7 +189,7 @@ def test_export_import_gives_identical_numbers(client: TestClient, create_networ
     client.post(f"{url}/train", json={"epochs": 3, "batch_size": 7, "optimizer": {"name": "adam", "eta": 0.01}})
     document = client.get(f"{url}/export").json()
     assert document["format"] == "backprop-lab/network" and document["version"] == 1
-    assert set(document["optimizer_state"]) == {"adam.m_W", "adam.v_W", "adam.m_b", "adam.v_b"}
+    assert set(document["optimizer_state"]) == {"adam.m_W", "adam.v_W", "adam.m_b", "adam.v_b", "adam.t"}
     assert document["diverged"] is None
     response = client.post(f"{API}/networks/import", json=document)
     assert response.status_code == 201, response.text

@@ -4,7 +4,7 @@ Adam (Kingma & Ba 2015, Algorithm 1), with g_t the gradient at step t = 1, 2, ..
     m_t = beta1 m_{t-1} + (1 - beta1) g_t          v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
     m_hat = m_t / (1 - beta1^t)                     v_hat = v_t / (1 - beta2^t)
     theta_t = theta_{t-1} - eta m_hat / (sqrt(v_hat) + eps)
-Momentum:  u_t = beta u_{t-1} + eta g_t;   theta_t = theta_{t-1} - u_t
+Momentum:  u_t = beta u_{t-1} + g_t;   theta_t = theta_{t-1} - eta u_t   (PyTorch's SGD momentum)
 RMSProp:   v_t = beta v_{t-1} + (1 - beta) g_t^2;   theta_t = theta_{t-1} - eta g_t / (sqrt(v_t) + eps)
 L2 (weight decay lambda): the gradient used for W_k is grad_W_k + lambda W_k; biases are not decayed.
 """
@@ -60,13 +60,13 @@ def test_adam_first_two_steps_match_the_paper() -> None:
 
 
 def test_momentum_two_steps() -> None:
-    # beta 0.9, eta 0.1, W = 1: g = 0.5 -> u = 0.05, W = 0.95; g = 0.25 -> u = 0.045 + 0.025 = 0.07, W = 0.88
+    # beta 0.9, eta 0.1, W = 1: g = 0.5 -> u = 0.5, W = 0.95; g = 0.25 -> u = 0.45 + 0.25 = 0.7, W = 0.88
     opt = f.Optimizer("momentum", eta=0.1, beta=0.9)
     net, updates, params = _two_steps(opt, [[1.0]], [0.0], [([[0.5]], [1.0]), ([[0.25]], [-1.0])])
     assert params[0][0][0, 0] == pytest.approx(0.95, rel=1e-15)
     assert params[1][0][0, 0] == pytest.approx(0.88, rel=1e-15)
-    assert net.optimizer_state["momentum.u_W"][0][0, 0] == pytest.approx(0.07, rel=1e-15)
-    # b: g = 1 -> u = 0.1, b = -0.1; g = -1 -> u = 0.09 - 0.1 = -0.01, b = -0.09
+    assert net.optimizer_state["momentum.u_W"][0][0, 0] == pytest.approx(0.7, rel=1e-15)
+    # b: g = 1 -> u = 1, b = -0.1; g = -1 -> u = 0.9 - 1 = -0.1, b = -0.1 + 0.01 = -0.09
     assert params[0][1][0] == pytest.approx(-0.1, rel=1e-15)
     assert params[1][1][0] == pytest.approx(-0.09, rel=1e-14)
     assert updates[1].delta_W[0][0, 0] == pytest.approx(-0.07, rel=1e-15)
@@ -88,7 +88,7 @@ def test_sgd_is_theta_minus_eta_grad() -> None:
     net, updates, params = _two_steps(f.Optimizer("sgd", eta=0.25), [[1.0, 2.0]], [3.0], [([[4.0, -8.0]], [2.0])])
     np.testing.assert_array_equal(params[0][0], [[0.0, 4.0]])
     np.testing.assert_array_equal(params[0][1], [2.5])
-    assert net.optimizer_state == {}  # plain gradient descent keeps no state
+    assert net.optimizer_state == {"sgd.t": [np.array([1.0])]}  # no state: only its count of updates
     np.testing.assert_array_equal(updates[0].g_W[0], [[4.0, -8.0]])
 
 
@@ -127,6 +127,8 @@ def test_state_is_per_parameter_and_counted_in_steps(name: str) -> None:
         f.train_step(net, X, [0, 1, 1, 0], f.Optimizer(name, eta=0.01))
         assert net.step == t
     expected = {"sgd": [], "momentum": ["u"], "rmsprop": ["v"], "adam": ["m", "v"]}[name]
+    counter = net.optimizer_state.pop(f"{name}.t")
+    assert counter == [np.array([3.0])]
     assert sorted(net.optimizer_state) == sorted(f"{name}.{s}_{p}" for s in expected for p in ("W", "b"))
     for key, arrays in net.optimizer_state.items():
         params = net.W if key.endswith("W") else net.b

@@ -66,7 +66,8 @@ def test_document_layout() -> None:
         "seed": 11,
     }
     assert (doc["step"], doc["epoch"]) == (net.step, 2)
-    assert sorted(doc["optimizer_state"]) == ["adam.m_W", "adam.m_b", "adam.v_W", "adam.v_b"]
+    assert sorted(doc["optimizer_state"]) == ["adam.m_W", "adam.m_b", "adam.t", "adam.v_W", "adam.v_b"]
+    assert doc["optimizer_state"]["adam.t"] == [[float(net.step)]]
     assert json.loads(json.dumps(doc)) == doc
 
 
