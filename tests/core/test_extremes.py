@@ -275,3 +275,15 @@ def test_huge_labels_are_refused_not_wrapped() -> None:
     for labels in ([2**63, 1], [2**64], [10**30], [-(2**63) - 1], [1e300]):
         with pytest.raises(ValueError, match=r"is out of range: labels must be 0\.\.1"):
             f.encode_targets(np.asarray(labels), 2, "cross_entropy", "softmax")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_backward_derivative_switches_form_without_a_seam(name: str) -> None:
+    # g_prime_given uses the seed's form in h up to |h| = H_FORM_LIMIT and the form in a beyond:
+    # both sides of the switch, and a batch mixing them, against mpmath.
+    act = f.get_activation(name)
+    a = np.linspace(-45.0, 45.0, 9001)
+    d = act.g_prime_given(a, act.g(a))
+    for x, got in zip(a[::7], d[::7], strict=True):
+        exact = _mp_sigmoid(x) * _mp_sigmoid(-x) if name == "sigmoid" else _mp_tanh_prime(x)
+        assert close(float(got), exact), (x, got)
