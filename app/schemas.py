@@ -150,6 +150,9 @@ class DatasetInfo(BaseModel):
     max_n: int
     class_names: list[str] | None
     feature_names: list[str]
+    image_shape: list[int] | None = Field(
+        default=None, description="[rows, columns] when each input is an image (pixels row by row), else null."
+    )
 
 
 class DatasetPoints(BaseModel):

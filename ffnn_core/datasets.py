@@ -69,6 +69,8 @@ class DatasetInfo:
     max_n: int
     class_names: tuple[str, ...] | None
     feature_names: tuple[str, ...]
+    image_shape: tuple[int, int] | None = None
+    """(rows, columns) when each input x is an image, its pixels row by row; None otherwise."""
 
     @property
     def n_noise_apply(self) -> bool:
@@ -221,6 +223,7 @@ def _info(
     noise: float,
     *,
     synthetic: bool = True,
+    image_shape: tuple[int, int] | None = None,
 ) -> DatasetInfo:
     """Registry entry; ``classes`` None means a 1-output regression dataset."""
     return DatasetInfo(
@@ -237,6 +240,7 @@ def _info(
         max_n=MAX_N if synthetic else n,
         class_names=classes,
         feature_names=features,
+        image_shape=image_shape,
     )
 
 
@@ -285,7 +289,7 @@ _ENTRIES = (
     _info(
         "digits", "Digits 8x8", "Handwritten digits 0-9 as 8x8 images, pixels 0..16.",
         DIGITS_FEATURES, tuple(str(i) for i in range(10)), n=1797, noise=0.0,
-        synthetic=False,
+        synthetic=False, image_shape=(8, 8),
     ),
 )  # fmt: skip
 

@@ -8,10 +8,10 @@
 // main.js calls init({retrace}) once, and asks faultLayer(network) for the teaching fault to pass
 // to POST /backward (state.fault: the hidden layer whose g' backprop leaves out, or null).
 
-import { api, exampleBody } from "./api.js";
 import { el, fmt } from "./format.js";
+import * as alertMarks from "./insightalert.js";
+import { createFetchers } from "./insightfetch.js";
 import { exampleText, sub, whenPlotly } from "./insightkit.js";
-import { setState, state, subscribe } from "./state.js";
 import * as blameView from "./views/blame.js";
 import * as contribView from "./views/contributions.js";
 import * as gradcheckView from "./views/gradcheck.js";
@@ -28,10 +28,9 @@ const TABS = [
   { id: "whatif", label: "Learning-rate what-if" },
 ];
 const MAX_BATCH = 32;
-const GRADCHECK_SAMPLE = 200; // entries per tensor checked at most (a seeded sample above that)
 const DEBOUNCE_MS = 120;
 
-const ui = {
+const UI = {
   tab: "gradcheck",
   gcLayer: 1,
   gcEps: 1e-6,
@@ -48,15 +47,21 @@ const ui = {
 };
 
 let retrace = () => Promise.resolve();
+let store = null; // the page's store (state.js): read here, written through its actions
+let sched = null; // the page's scheduler: the debounce of the API calls
 let visible = false;
 let shapeKey = "";
 const stale = new Set();
 const seq = {};
-let timer = null;
+const state = new Proxy({}, { get: (_t, key) => store.state[key] });
+/** The panel's controls and results: store.state.insight, written only through set(). */
+const ui = new Proxy({}, { get: (_t, key) => store.state.insight[key] });
+const set = (patch) => store.actions.insightSet(patch);
+const setIn = (key, tab, value) => set({ [key]: { ...ui[key], [tab]: value } });
 
 /** The teaching fault to pass to POST /backward for this network: a hidden layer 1..L-1, or null. */
 export function faultLayer(network) {
-  const f = state.fault;
+  const f = store ? store.state.fault : null;
   if (!network || !f) return null;
   const L = network.config.sizes.length - 1;
   return Number.isInteger(f) && f >= 1 && f <= L - 1 ? f : null;
@@ -65,80 +70,7 @@ export function faultLayer(network) {
 const net = () => state.network;
 const sizes = () => net().config.sizes;
 const Lof = () => sizes().length - 1;
-const hasData = () => !!(net() && net().dataset && state.data);
-const trainRows = () => (state.data ? state.data.X_train.length : 0);
-
-function batchRows() {
-  const n = Math.min(ui.batch.n, Math.max(trainRows() - ui.batch.start, 0));
-  return Array.from({ length: n }, (_, i) => ui.batch.start + i);
-}
-
-function batchWhere() {
-  const rows = batchRows();
-  return rows.length ? `train rows ${rows[0]}\u2013${rows[rows.length - 1]} (N = ${rows.length})` : "no rows";
-}
-
-/** The request body and its description for "example" (the traced one) or "batch" (rows of the train split). */
-function examplesFor(mode) {
-  if (mode === "batch" && hasData()) return { body: { rows: batchRows(), split: "train" }, where: batchWhere() };
-  return { body: exampleBody(state.example), where: `the traced example (${exampleText(state.example)})` };
-}
-
-function labelOf(row) {
-  const y = state.data ? state.data.y_train[row] : undefined;
-  if (y === undefined) return "";
-  return Array.isArray(y) ? `y = ${y.map((v) => fmt(v)).join(", ")}` : `label ${y}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Asking the API.
-
-const FETCH = {
-  async gradcheck(n) {
-    const k = ui.gcLayer;
-    const s = n.config.sizes;
-    const nW = s[k] * s[k - 1];
-    const fault = faultLayer(n);
-    const res = await api.gradcheck(n.id, exampleBody(state.example), {
-      layers: [k], eps: ui.gcEps, maxEntries: Math.max(nW, s[k]) > GRADCHECK_SAMPLE ? GRADCHECK_SAMPLE : null, dropGPrimeLayer: fault,
-    });
-    res.layer = k;
-    res.fault = fault;
-    for (const t of res.tensors) {
-      t.size = t.name === "W" ? nW : s[k];
-      t.sampled = t.entries.length < t.size;
-    }
-    return res;
-  },
-  async health(n) {
-    const { body, where } = examplesFor(ui.healthOn);
-    const res = await api.diagnostics(n.id, body, state.training.eta);
-    res.where = where;
-    return res;
-  },
-  async blame(n) {
-    const { layer, j } = ui.blame;
-    if (layer >= n.config.sizes.length - 1) return null;
-    const res = await api.blame(n.id, exampleBody(state.example), layer, j, 0);
-    res.where = `the traced example, ${exampleText(state.example)}`;
-    return res;
-  },
-  async contrib(n) {
-    if (!hasData()) return null;
-    const rows = batchRows();
-    const res = await api.contributions(n.id, { rows, split: "train" }, ui.contribLayer);
-    res.rows = rows;
-    return res;
-  },
-  async whatif(n) {
-    const { body, where } = examplesFor(ui.whatifOn);
-    const eta = state.training.eta;
-    const res = await api.whatIf(n.id, body, whatifView.sweep(eta));
-    res.where = where;
-    res.eta = eta;
-    return res;
-  },
-};
+const { FETCH, hasData, trainRows, batchRows, labelOf } = createFetchers({ state, ui, net, faultLayer });
 
 function wanted(tab) {
   if (tab === "health") return true; // feeds the page-wide vanishing / exploding warning
@@ -148,8 +80,7 @@ function wanted(tab) {
 
 function invalidate(tabs) {
   for (const t of tabs) stale.add(t);
-  clearTimeout(timer);
-  timer = setTimeout(runStale, DEBOUNCE_MS);
+  sched.debounce("insight", DEBOUNCE_MS, runStale);
 }
 
 function runStale() {
@@ -166,22 +97,22 @@ async function fetchTab(tab) {
   const my = (seq[tab] = (seq[tab] || 0) + 1);
   // An answer about a network replaced meanwhile (or a failure because it was deleted) is dropped.
   const current = () => my === seq[tab] && !!net() && net().id === n.id;
-  ui.busy[tab] = true;
+  setIn("busy", tab, true);
   renderTab(tab);
   try {
     const res = await FETCH[tab](n);
     if (current()) {
-      ui.results[tab] = res;
-      ui.errors[tab] = null;
+      setIn("results", tab, res);
+      setIn("errors", tab, null);
     }
   } catch (err) {
     if (current()) {
-      ui.results[tab] = null;
-      ui.errors[tab] = err.message;
+      setIn("results", tab, null);
+      setIn("errors", tab, err.message);
     }
   }
   if (my !== seq[tab]) return;
-  ui.busy[tab] = false;
+  setIn("busy", tab, false);
   renderTab(tab);
   if (tab === "health") renderAlert();
 }
@@ -229,7 +160,7 @@ function renderTab(tab) {
     }
   } catch (err) {
     console.error(err);
-    ui.errors[tab] = `This view failed to draw: ${err.message}`;
+    setIn("errors", tab, `This view failed to draw: ${err.message}`);
   }
 }
 
@@ -279,48 +210,9 @@ function renderBlameStrip() {
   blameView.highlight(diagram, ui.blame, outputNote ? null : res);
 }
 
-function renderAlert() {
-  const host = $("insight-alert");
-  if (!host || !net()) return;
-  const parts = [];
-  const fault = faultLayer(net());
-  if (fault) {
-    parts.push(el("div", { class: "alert fault", "data-testid": "fault-banner", role: "status" },
-      el("strong", { text: "Teaching fault on:" }),
-      el("span", { html: ` backprop leaves out g\u2032(a<sub>${fault}</sub>), so the gradients of layers 1\u2013${fault} (and \u2207h<sub>0</sub>) shown in the diagram, the equations and the layer panels are <b>broken on purpose</b>. Updates and training use the correct ones.` }),
-      el("button", { type: "button", class: "small", "data-testid": "btn-fault-off", onclick: () => apply({ fault: null }), text: "Turn off" }),
-      el("button", { type: "button", class: "small", onclick: () => showTab("gradcheck"), text: "Gradient check" })));
-  }
-  const alert = healthView.alertFor(ui.results.health, state.history, Lof());
-  if (alert) {
-    parts.push(el("div", { class: "alert gradient", "data-testid": "gradient-alert", "data-kind": alert.kind, role: "status" },
-      el("strong", { text: `\u26A0\uFE0E ${alert.title}:` }),
-      el("span", { text: ` ${alert.text}` }),
-      el("button", { type: "button", class: "small", "data-testid": "btn-show-health", onclick: () => showTab("health"), text: "Gradient health" })));
-  }
-  host.hidden = !parts.length;
-  host.replaceChildren(...parts);
-}
-
-/** Mark the broken gradients everywhere they are drawn while the teaching fault is on. */
-function renderFaultStyle() {
-  const fault = net() ? faultLayer(net()) : null;
-  document.body.dataset.fault = fault ? String(fault) : "";
-  let style = $("fault-style");
-  if (!style) {
-    style = el("style", { id: "fault-style" });
-    document.head.append(style);
-  }
-  if (!fault) {
-    style.textContent = "";
-    return;
-  }
-  const panels = Array.from({ length: fault + 1 }, (_, k) => `#layers [data-testid="layer-${k}"]`);
-  style.textContent =
-    `${panels.join(", ")} { outline: 2px dashed var(--err); outline-offset: -2px; }\n` +
-    `${panels.map((p) => `${p} .layer-head::after`).join(", ")} { content: "gradients broken on purpose (teaching fault in layer ${fault})"; color: var(--err); font-weight: 700; font-size: 12px; }\n` +
-    `.diagram-card::after { content: "Teaching fault: the gradients of layers 1\u2013${fault} are broken"; }`;
-}
+const alertContext = () => ({ net, faultLayer, health: ui.results.health, history: state.history, apply, showTab });
+const renderAlert = () => alertMarks.renderAlert(alertContext());
+const renderFaultStyle = () => alertMarks.renderFaultStyle({ net, faultLayer });
 
 // ---------------------------------------------------------------------------------------------
 // Changes from the controls.
@@ -335,61 +227,71 @@ function clampBatch(b) {
 function apply(patch) {
   const L = net() ? Lof() : 1;
   const touched = new Set();
+  const next = {};
   if ("gcLayer" in patch) {
-    ui.gcLayer = patch.gcLayer;
+    next.gcLayer = patch.gcLayer;
     touched.add("gradcheck");
   }
   if ("gcEps" in patch) {
-    ui.gcEps = patch.gcEps;
+    next.gcEps = patch.gcEps;
     touched.add("gradcheck");
   }
+  let faultChanged = false;
   if ("faultLayer" in patch) {
-    ui.faultLayer = patch.faultLayer;
+    next.faultLayer = patch.faultLayer;
     if (state.fault) patch = { ...patch, fault: patch.faultLayer };
-    else renderTab("gradcheck");
+    else touched.add("gradcheck-view");
   }
   if ("fault" in patch) {
     const f = patch.fault && patch.fault >= 1 && patch.fault <= L - 1 ? patch.fault : null;
-    if (f) ui.faultLayer = f;
-    setState({ fault: f });
-    retrace();
+    if (f) next.faultLayer = f;
+    faultChanged = true;
     touched.add("gradcheck");
     touched.add("blame");
+    patch = { ...patch, fault: f };
   }
   if ("healthOn" in patch) {
-    ui.healthOn = patch.healthOn;
+    next.healthOn = patch.healthOn;
     touched.add("health");
   }
   if ("whatifOn" in patch) {
-    ui.whatifOn = patch.whatifOn;
+    next.whatifOn = patch.whatifOn;
     touched.add("whatif");
   }
   if ("batch" in patch) {
-    ui.batch = clampBatch(patch.batch);
-    ui.contribSelected = null;
+    next.batch = clampBatch(patch.batch);
+    next.contribSelected = null;
     touched.add("contrib");
-    if (ui.healthOn === "batch") touched.add("health");
-    if (ui.whatifOn === "batch") touched.add("whatif");
+    if ((next.healthOn ?? ui.healthOn) === "batch") touched.add("health");
+    if ((next.whatifOn ?? ui.whatifOn) === "batch") touched.add("whatif");
   }
   if ("contribLayer" in patch) {
-    ui.contribLayer = patch.contribLayer;
+    next.contribLayer = patch.contribLayer;
     touched.add("contrib");
   }
   if ("contribSelected" in patch) {
-    ui.contribSelected = patch.contribSelected;
-    renderTab("contrib");
+    next.contribSelected = patch.contribSelected;
+    touched.add("contrib-view");
   }
   if ("blame" in patch) {
-    ui.blame = patch.blame;
-    if (ui.blame) touched.add("blame");
-    else renderBlameStrip();
+    next.blame = patch.blame;
+    if (next.blame) touched.add("blame");
+    else touched.add("blame-strip");
   }
+  set(next);
+  if (faultChanged) {
+    store.actions.faultSet(patch.fault);
+    retrace();
+  }
+  if (touched.delete("gradcheck-view")) renderTab("gradcheck");
+  if (touched.delete("contrib-view")) renderTab("contrib");
+  if (touched.delete("blame-strip")) renderBlameStrip();
   for (const t of touched) renderTab(t);
   if (touched.size) invalidate(touched);
 }
 
 function showTab(tab) {
-  ui.tab = tab;
+  set({ tab });
   for (const t of TABS) {
     const b = $(`insight-tab-${t.id}`);
     const on = t.id === tab;
@@ -407,14 +309,17 @@ function showTab(tab) {
 function onShape() {
   const s = sizes();
   const L = s.length - 1;
-  ui.gcLayer = Math.min(ui.gcLayer, L);
-  ui.contribLayer = Math.min(ui.contribLayer, L);
-  ui.faultLayer = Math.min(Math.max(ui.faultLayer, 1), Math.max(L - 1, 1));
-  if (state.fault && !faultLayer(net())) setState({ fault: null });
-  if (ui.blame && (ui.blame.layer > L || ui.blame.j >= s[Math.min(ui.blame.layer, L)])) ui.blame = null;
-  ui.batch = clampBatch(ui.batch);
-  ui.results = {};
-  ui.contribSelected = null;
+  const blame = ui.blame && (ui.blame.layer > L || ui.blame.j >= s[Math.min(ui.blame.layer, L)]) ? null : ui.blame;
+  set({
+    gcLayer: Math.min(ui.gcLayer, L),
+    contribLayer: Math.min(ui.contribLayer, L),
+    faultLayer: Math.min(Math.max(ui.faultLayer, 1), Math.max(L - 1, 1)),
+    blame,
+    batch: clampBatch(ui.batch),
+    results: {},
+    contribSelected: null,
+  });
+  if (state.fault && !faultLayer(net())) store.actions.faultSet(null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +352,10 @@ function build(root) {
   root.replaceChildren(tablist, ...panels);
 }
 
-export function init({ retrace: fn }) {
+export function init({ retrace: fn, store: theStore, sched: theSched }) {
+  store = theStore;
+  sched = theSched;
+  store.actions.insightSet({ ...UI, results: {}, errors: {}, busy: {} });
   const root = $("insight");
   if (!root) return;
   retrace = fn;
@@ -482,8 +390,8 @@ export function init({ retrace: fn }) {
     }
   }).observe(card);
 
-  subscribe((s, changed) => {
-    if (!s.network) return;
+  store.subscribe((s, changed) => {
+    if (!s.network || (changed.size === 1 && changed.has("insight"))) return;
     const key = s.network.config.sizes.join(",") + "|" + s.network.config.activations.join(",");
     const newShape = key !== shapeKey;
     if (newShape) {

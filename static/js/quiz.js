@@ -5,12 +5,11 @@
 // generator from (seed, question number, stage), so a seed gives the same questions again.
 // The score is kept for the browser session (sessionStorage).
 //
-// The quiz's state lives in the page's state object under `quiz`; this module changes it through
-// setState and draws the bar (#quiz) itself when it changes.
+// The quiz's state lives in the page's store under `quiz`; this module changes it through the
+// store's quizSet action and draws the bar (#quiz) itself when it changes.
 
 import { el, fmt, full } from "./format.js";
 import { isBackward, isForward, litLayer } from "./stages.js";
-import { setState, state, subscribe } from "./state.js";
 
 const STORE = "backprop-lab.quiz.score";
 const $ = (id) => document.getElementById(id);
@@ -122,24 +121,26 @@ function saveScore(score) {
 }
 
 let writeUrl = () => {};
+let store = null; // the page's store (state.js)
 let pending = null; // {q, advance}: the step to run after the answer
 
 /** Start the quiz module: {on, seed} from the URL; writeUrl() keeps the share link in step. */
-export function init({ on, seed, writeUrl: write }) {
+export function init({ on, seed, writeUrl: write, store: theStore }) {
   writeUrl = write;
-  setState({ quiz: { on: !!on, seed: Number.isInteger(seed) && seed >= 0 ? seed : 1, question: null, last: null, error: null, score: loadScore() } });
+  store = theStore;
+  store.actions.quizSet({ on: !!on, seed: Number.isInteger(seed) && seed >= 0 ? seed : 1, question: null, last: null, error: null, score: loadScore() });
   const toggle = $("f-quiz");
   if (toggle) {
     toggle.checked = !!on;
     toggle.addEventListener("change", () => setOn(toggle.checked));
   }
-  subscribe((s, changed) => {
+  store.subscribe((s, changed) => {
     if (!changed.has("quiz") && !changed.has("network") && !changed.has("stage")) return;
     // A question belongs to the step it was asked for: another step or network drops it.
     const q = s.quiz && s.quiz.question;
     if (q && (changed.has("network") || changed.has("stage")) && !changed.has("quiz")) {
       pending = null;
-      setState({ quiz: { ...s.quiz, question: null, error: null } });
+      store.actions.quizSet({ ...s.quiz, question: null, error: null });
       return;
     }
     render();
@@ -149,7 +150,7 @@ export function init({ on, seed, writeUrl: write }) {
 
 function setOn(on) {
   pending = null;
-  setState({ quiz: { ...state.quiz, on, question: null, last: null, error: null } });
+  store.actions.quizSet({ ...store.state.quiz, on, question: null, last: null, error: null });
   writeUrl();
 }
 
@@ -158,17 +159,17 @@ function setOn(on) {
  * (the step runs after the answer); otherwise return false.
  */
 export function intercept(nextStage, advance) {
-  const quiz = state.quiz;
-  if (!quiz || !quiz.on || !state.trace || !state.network) return false;
+  const quiz = store.state.quiz;
+  if (!quiz || !quiz.on || !store.state.trace || !store.state.network) return false;
   if (quiz.question && quiz.question.stage === nextStage) {
     $("quiz-input")?.focus();
     return true;
   }
-  const sizes = state.network.config.sizes;
+  const sizes = store.state.network.config.sizes;
   const q = pickQuestion(nextStage, sizes.length - 1, sizes, quiz.seed, quiz.score.asked);
   if (!q) return false;
   pending = { q, advance };
-  setState({ quiz: { ...quiz, question: q, error: null } });
+  store.actions.quizSet({ ...quiz, question: q, error: null });
   requestAnimationFrame(() => $("quiz-input")?.focus());
   return true;
 }
@@ -181,17 +182,17 @@ function parseGuess(text) {
 }
 
 async function answer(skip) {
-  const quiz = state.quiz;
+  const quiz = store.state.quiz;
   const q = quiz.question;
   if (!q || !pending) return;
   const input = $("quiz-input");
   const guess = skip ? null : parseGuess(input ? input.value : "");
   if (!skip && (guess === null || Number.isNaN(guess))) {
-    setState({ quiz: { ...quiz, error: guess === null ? "Type your value first (or press Skip to just reveal it)." : `"${input.value}" is not a number: type something like 0.42, -1.3 or 2e-3.` } });
+    store.actions.quizSet({ ...quiz, error: guess === null ? "Type your value first (or press Skip to just reveal it)." : `"${input.value}" is not a number: type something like 0.42, -1.3 or 2e-3.` });
     input?.focus();
     return;
   }
-  const truth = truthOf(q, state.trace);
+  const truth = truthOf(q, store.state.trace);
   const { advance } = pending;
   pending = null;
   let last;
@@ -205,7 +206,7 @@ async function answer(skip) {
     last = { q, truth, guess, ...j };
   }
   // The question is cleared in the same change as the answer, so the step below does not drop it.
-  setState({ quiz: { ...quiz, question: null, last, score, error: null } });
+  store.actions.quizSet({ ...quiz, question: null, last, score, error: null });
   await advance();
   flash(q);
 }
@@ -222,18 +223,18 @@ function flash(q) {
 function newSeed(value) {
   const seed = Number(value);
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) {
-    setState({ quiz: { ...state.quiz, error: `The quiz seed must be a whole number from 0 to ${2 ** 32 - 1}.` } });
+    store.actions.quizSet({ ...store.state.quiz, error: `The quiz seed must be a whole number from 0 to ${2 ** 32 - 1}.` });
     return;
   }
   pending = null;
-  setState({ quiz: { ...state.quiz, seed, question: null, error: null } });
+  store.actions.quizSet({ ...store.state.quiz, seed, question: null, error: null });
   writeUrl();
 }
 
 function resetScore() {
   const score = { asked: 0, correct: 0, relSum: 0 };
   saveScore(score);
-  setState({ quiz: { ...state.quiz, score, last: null } });
+  store.actions.quizSet({ ...store.state.quiz, score, last: null });
 }
 
 function scoreText(score) {
@@ -247,7 +248,7 @@ function meanError(score) {
 
 function render() {
   const bar = $("quiz");
-  const quiz = state.quiz;
+  const quiz = store.state.quiz;
   if (!bar || !quiz) return;
   bar.hidden = !quiz.on;
   const toggle = $("f-quiz");
@@ -256,7 +257,7 @@ function render() {
     bar.replaceChildren();
     return;
   }
-  const L = state.network ? state.network.config.sizes.length - 1 : 0;
+  const L = store.state.network ? store.state.network.config.sizes.length - 1 : 0;
   const parts = [el("strong", { class: "quiz-title", text: "Quiz" })];
   const q = quiz.question;
   if (q) {
@@ -276,7 +277,7 @@ function render() {
       input,
       el("button", { type: "button", class: "small primary", "data-testid": "quiz-reveal", onclick: () => answer(false), text: "Reveal" }),
       el("button", { type: "button", class: "small", "data-testid": "quiz-skip", onclick: () => answer(true), "aria-label": "Skip: reveal without answering (Esc)", text: "Skip" }),
-      el("span", { class: "hint quiz-hint", "data-testid": "quiz-hint", title: state.network ? hint(q, state.network.config) : null, text: state.network ? hint(q, state.network.config) : "" }),
+      el("span", { class: "hint quiz-hint", "data-testid": "quiz-hint", title: store.state.network ? hint(q, store.state.network.config) : null, text: store.state.network ? hint(q, store.state.network.config) : "" }),
     );
   } else if (quiz.last) {
     const r = quiz.last;

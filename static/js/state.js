@@ -1,7 +1,11 @@
-// The page's one state object, changed only through setState (the one place), which tells
-// every subscriber which keys changed. Views never write it; main.js decides what to do.
+// One lab's state and its named actions: the only writers of that state (store.js). The lab
+// page has one such store; /compare has two (one per network). Each action takes the state and
+// its arguments and returns the patch; flows (lab/flows.js) call them after talking to the API.
 
-export const state = {
+import { lastStage } from "./stages.js";
+import { createStore } from "./store.js";
+
+export const INITIAL = {
   meta: null, // GET /meta
   lessons: [], // GET /lessons
   lesson: null, // the open lesson (GET /lessons/{id})
@@ -16,31 +20,112 @@ export const state = {
   update: null, // POST /step result shown at the update stage
   history: [], // EpochRecords of this network
   surface: null, // GET /surface
+  projection: null, // GET /networks/{id}/projection: PCA of x and of the chosen h_k (n_0 > 2)
+  projectionLayer: 0, // which h_k the data view projects (0: the inputs x)
+  evaluation: null, // GET /networks/{id}/evaluation: the test split's predictions and confusion matrix
   timeline: [], // [{label, W, b, step, epoch, historyLength}]
   timelineIndex: -1,
   playing: false,
   diverged: null, // {message, stage, quantity, layer, where}
   diagramMode: "auto",
+  layerView: "auto", // "auto" | "nodes" | "layers": the node diagram or the wide-layer view
+  topEdges: 0, // node diagram: draw only the k strongest edges by |w| (0: all)
   busy: false,
-  errors: {}, // {build, example, step, train, edit, share}: messages shown next to their cause
+  errors: {}, // {build, example, step, train, edit, share, lesson}: messages shown next to their cause
   fault: null, // teaching fault (insight.js): the hidden layer k whose g' backprop leaves out, or null
   quiz: null, // quiz mode (quiz.js): {on, seed, question, last, error, score: {asked, correct, relSum}}
+  insight: null, // the Insight panel's controls and results (insight.js)
 };
 
-const listeners = new Set();
+const depthOf = (s) => (s.network ? s.network.config.sizes.length - 1 : 0);
+const errors = (s, where, message) => ({ ...s.errors, [where]: message || null });
 
-export function setState(patch) {
-  const changed = new Set(Object.keys(patch));
-  Object.assign(state, patch);
-  for (const fn of listeners) fn(state, changed);
-}
+/** After a change of parameters, the stepper leaves the update stage (it showed the old step). */
+const stageAfterChange = (s) => (s.stage > 2 * depthOf(s) ? 0 : s.stage);
 
-export function subscribe(fn) {
-  listeners.add(fn);
-  return () => listeners.delete(fn);
-}
+export const ACTIONS = {
+  loaded: (_s, { meta, datasets, lessons, lesson }) => ({ meta, datasets, lessons, lesson }),
+  started: (_s, { config, training, example }) => ({ config, training, example }),
+  errorSet: (s, where, message) => ((s.errors[where] || null) === (message || null) ? null : { errors: errors(s, where, message) }),
+  busySet: (s, busy) => (s.busy === busy ? null : { busy }),
+  configSet: (_s, config) => ({ config }),
+  trainingSet: (s, training) => ({ training, errors: errors(s, "train", null) }),
+  /** Invalid settings: the fields go back to the current ones and the message says why. */
+  trainingRefused: (s, message) => ({ training: { ...s.training }, errors: errors(s, "train", message) }),
+  diagramModeSet: (_s, diagramMode) => ({ diagramMode }),
+  layerViewSet: (_s, layerView) => ({ layerView }),
+  topEdgesSet: (_s, topEdges) => ({ topEdges }),
+  projectionLayerSet: (_s, projectionLayer) => ({ projectionLayer, projection: null }),
 
-/** Set (or clear, with null) the error shown next to one part of the page. */
-export function setError(where, message) {
-  setState({ errors: { ...state.errors, [where]: message || null } });
+  built: (_s, { network, data, example, config }) => ({
+    ...(config ? { config } : {}),
+    network, data, example, trace: null, surface: null, projection: null, evaluation: null, stage: 0, update: null,
+    history: [], diverged: null, timeline: [], timelineIndex: -1,
+  }),
+  networkLoaded: (s, network) => (s.network && s.network.id === network.id ? { network } : null),
+  traced: (s, trace) => {
+    const patch = { trace, errors: errors(s, "example", null) };
+    // Keep the first report (where training diverged); a trace only reports when nothing did.
+    if (trace.diverged && !s.diverged) patch.diverged = { ...trace.diverged, where: "Tracing this example" };
+    return patch;
+  },
+  traceFailed: (s, message) => ({ trace: null, errors: errors(s, "example", message) }),
+  surfaceLoaded: (_s, surface) => ({ surface }),
+  projectionLoaded: (_s, projection) => ({ projection }),
+  evaluationLoaded: (_s, evaluation) => ({ evaluation }),
+  exampleChosen: (s, example) => ({ example, stage: 0, update: null, errors: errors(s, "example", null) }),
+
+  movedTo: (s, stage) => ({ stage, update: null, errors: errors(s, "step", null) }),
+  stepped: (s, res, optimizer, diverged) => ({
+    network: { ...s.network, W: res.W_after, b: res.b_after, step: res.step, diverged: res.diverged ?? null },
+    stage: lastStage(depthOf(s)),
+    update: { ...res, optimizer },
+    diverged,
+    evaluation: null,
+    errors: errors(s, "step", null),
+  }),
+  trained: (s, records, diverged) => ({
+    history: [...s.history, ...records], diverged, update: null, stage: stageAfterChange(s), evaluation: null,
+  }),
+  wasReset: (s, network) => ({
+    network, history: [], stage: 0, update: null, diverged: null, evaluation: null,
+    errors: { ...s.errors, step: null, train: null },
+  }),
+  wentBack: (s, network, index) => ({
+    network, history: s.history.slice(0, s.timeline[index].historyLength), stage: 0, update: null, diverged: null,
+    evaluation: null, timelineIndex: index,
+  }),
+  edited: (s, network) => ({ network, update: null, stage: stageAfterChange(s), evaluation: null }),
+  timelinePushed: (s, label) => {
+    const n = s.network;
+    const entry = { label, W: n.W, b: n.b, step: n.step, epoch: n.epoch, historyLength: s.history.length };
+    const timeline = [...s.timeline, entry].slice(-300);
+    return { timeline, timelineIndex: timeline.length - 1 };
+  },
+
+  playStarted: (s) => ({ playing: true, update: null, stage: depthOf(s), errors: errors(s, "train", null) }),
+  playStopped: (s) => (s.playing ? { playing: false } : null),
+  /** One drawn frame of live training: the epochs since the last frame and the newest snapshot. */
+  liveFrame: (s, records, snap, withTrace) => {
+    const patch = { history: records.length ? s.history.concat(records) : s.history };
+    if (snap) {
+      patch.network = { ...s.network, W: snap.W, b: snap.b, step: snap.step, epoch: snap.epoch, diverged: snap.diverged };
+      if (snap.surface) patch.surface = snap.surface;
+      if (snap.trace && withTrace) patch.trace = snap.trace;
+    }
+    return patch;
+  },
+  divergedSet: (_s, diverged) => ({ diverged }),
+  divergedDismissed: () => ({ diverged: null }),
+
+  lessonSet: (_s, lesson) => ({ lesson }),
+  lessonApplied: (_s, { lesson, config, training, example }) => ({ lesson, config, training, ...(example ? { example } : {}) }),
+  faultSet: (_s, fault) => ({ fault }),
+  quizSet: (_s, quiz) => ({ quiz }),
+  insightSet: (s, patch) => ({ insight: { ...s.insight, ...patch } }),
+};
+
+/** A new lab store (one per network shown). */
+export function createLabStore(initial = {}) {
+  return createStore({ ...INITIAL, ...initial }, ACTIONS);
 }

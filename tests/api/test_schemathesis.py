@@ -48,6 +48,7 @@ CROSS_FIELD_OPERATIONS = [
     "POST /api/v1/networks/{network_id}/what-if",
     "POST /api/v1/networks/{network_id}/derivation",
     "POST /api/v1/networks/{network_id}/paths",
+    "POST /api/v1/networks/{network_id}/projection",
 ]
 
 app = create_app(make_settings(max_networks=500, max_train_seconds=2.0))

@@ -10,7 +10,9 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Tests write pictures and timings here only (git-ignored); scripts/screenshots.sh copies the
+# chosen ones to docs/screenshots/.
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
 _ANY = re.compile(".+")  # any attribute value
 
 

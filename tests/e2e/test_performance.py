@@ -1,5 +1,5 @@
 """Page timings in the browser (a benchmark, not an assertion): written to
-docs/screenshots/perf.json and printed. See benchmarks/bench_page.py for what is measured."""
+test-results/screenshots/perf.json and printed. See benchmarks/bench_page.py for what is measured."""
 
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+// The lab page's chrome: the stepper buttons' enabled state, the stage track, the status line,
+// the error lines next to their causes and the divergence banner. Buttons only emit events
+// ("reset-network"); main.js decides what they do.
+
+import { el } from "../format.js";
+import { lastStage, stageName, stageShort } from "../stages.js";
+
+/** Set a node's text only when it differs (an unchanged text then costs no layout). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function renderTrack(track, s, L, stage, hasTrace) {
+  const key = `${L}|${stage}|${hasTrace}|${s.playing}`;
+  if (track.dataset.key === key) return;
+  track.dataset.key = key;
+  const chips = [];
+  for (let i = 0; i <= lastStage(L); i++) {
+    if (i === 1 || i === L + 1 || i === 2 * L + 1) chips.push(el("span", { class: "gap" }));
+    chips.push(
+      el("button", {
+        type: "button", "data-stage": i, "data-testid": `stage-${i}`,
+        class: i === stage ? "current" : i < stage ? "done" : null,
+        "aria-current": i === stage ? "step" : null,
+        "aria-label": `Go to ${stageName(i, L)}`, title: stageName(i, L),
+        disabled: !hasTrace || (i === lastStage(L) && stage !== i) || s.playing ? true : null,
+        text: stageShort(i, L),
+      }),
+    );
+  }
+  track.replaceChildren(...chips);
+}
+
+function renderBanner(banner, s, actions) {
+  const d = s.diverged;
+  if (!d) {
+    banner.hidden = true;
+    banner.replaceChildren();
+    delete banner.dataset.key;
+    return;
+  }
+  banner.hidden = false;
+  const key = `${d.where}|${d.message}|${s.training.eta}`;
+  if (banner.dataset.key === key) return;
+  banner.dataset.key = key;
+  banner.replaceChildren(
+    el("strong", { text: "Diverged." }),
+    el("span", { "data-testid": "diverged-message", text: `${d.where ? `${d.where}: ` : ""}${d.message}. Lower the learning rate (\u03B7 = ${s.training.eta}) or reset.` }),
+    el("button", { type: "button", "data-testid": "btn-diverged-reset", class: "primary", onclick: () => banner.dispatchEvent(new CustomEvent("reset-network", { bubbles: true })), text: "Reset network" }),
+    el("button", { type: "button", class: "small", onclick: () => actions.divergedDismissed(), "aria-label": "Dismiss", text: "Dismiss" }),
+  );
+  banner.setAttribute("role", "alert");
+  banner.dataset.testid = "banner";
+}
+
+export function renderChrome(s, $, actions) {
+  const net = s.network;
+  const L = net ? net.config.sizes.length - 1 : 0;
+  const stage = s.stage;
+  const hasTrace = !!s.trace && !!net;
+  const hasData = !!(net && net.dataset);
+  const busy = s.busy;
+  $("btn-forward").disabled = !hasTrace || busy || s.playing || (stage >= L && stage < 2 * L);
+  $("btn-backward").disabled = !hasTrace || busy || s.playing || stage < L || stage >= 2 * L;
+  $("btn-update").disabled = !hasTrace || busy || s.playing || stage !== 2 * L;
+  $("btn-fullstep").disabled = !hasTrace || busy || s.playing;
+  $("btn-epoch").disabled = !hasData || busy || s.playing;
+  $("btn-play").disabled = !hasData || (busy && !s.playing);
+  $("btn-reset").disabled = !net || busy;
+  $("btn-play").setAttribute("aria-pressed", s.playing ? "true" : "false");
+  setText($("btn-play").querySelector(".play-label"), s.playing ? "Pause" : "Play");
+  $("btn-epoch").title = hasData ? "One epoch of minibatch training on the dataset  [E]" : "Training needs a dataset: choose one in Data";
+
+  if (net) renderTrack($("stage-track"), s, L, stage, hasTrace);
+  const status = $("status");
+  if (net) {
+    setText(status, `${net.n_parameters} parameters \u00B7 step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${stageName(stage, L)}`);
+    status.dataset.networkId = net.id;
+    status.dataset.stage = String(stage);
+    status.title = `network ${net.id}`;
+  }
+  document.body.dataset.stage = String(stage);
+  document.body.dataset.networkId = net ? net.id : "";
+
+  for (const where of ["build", "example", "train", "share", "step", "lesson"]) {
+    const node = $(`error-${where}`);
+    const msg = s.errors[where];
+    node.hidden = !msg;
+    setText(node, msg || "");
+  }
+  renderBanner($("banner"), s, actions);
+}

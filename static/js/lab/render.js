@@ -1,0 +1,128 @@
+// Draws one lab's store into the page: each view is a stateless render(element, data) called
+// through the scheduler's memo (only when one of its inputs changed, by identity). The SVG,
+// MathML and table views are drawn in a microtask after the change; the Plotly views (data and
+// training) in a following task so they never hold up a step. While training plays, the
+// equations redraw at most every 250 ms and the loss curves every 500 ms (the scheduler's
+// throttles); the boundary, the diagram and the panels' numbers on every frame.
+
+import { isBackward, lastStage, stageName } from "../stages.js";
+import * as builderView from "../views/builder.js";
+import * as dataplotView from "../views/dataplot.js";
+import * as diagramView from "../views/diagram.js";
+import * as equationsView from "../views/equations.js";
+import * as exampleView from "../views/example.js";
+import * as layersView from "../views/layers.js";
+import * as lessonView from "../views/lesson.js";
+import * as timelineView from "../views/timeline.js";
+import * as trainingView from "../views/training.js";
+import { renderChrome } from "./chrome.js";
+import * as extraViews from "./extras.js";
+
+const LIVE_EQUATIONS_EVERY_MS = 250;
+const CURVES_EVERY_MS = 500;
+
+export function createRenderer({ store, sched, $, perf, onError, extras = extraViews }) {
+  const s = store.state;
+  const plotlyReady = () => !!window.Plotly;
+  let plotsDrawing = Promise.resolve();
+  const pendingPlots = new Set();
+
+  function core() {
+    const t0 = performance.now();
+    const net = s.network;
+    try {
+      if (s.meta && s.config) sched.memo("builder", [s.config, s.training, s.meta, s.datasets], () => builderView.render($("builder"), { config: s.config, training: s.training, meta: s.meta, datasets: s.datasets }));
+      if (net) {
+        const cfg = net.config;
+        const L = cfg.sizes.length - 1;
+        const stage = Math.min(s.stage, lastStage(L));
+        sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
+          const mode = s.diagramMode === "auto" ? (isBackward(stage, L) ? "gradients" : "values") : s.diagramMode;
+          $("diagram-mode").textContent = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
+          diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
+        });
+        const eqInputs = [net, s.trace, stage, s.update];
+        if (!sched.memoSame("equations", eqInputs)) {
+          sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.playing, () => {
+            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(L)), s.update], () => {
+              const st = Math.min(s.stage, lastStage(s.network.config.sizes.length - 1));
+              $("eq-step").textContent = `\u00B7 ${stageName(st, s.network.config.sizes.length - 1)}`;
+              equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update });
+            });
+          });
+        }
+        sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));
+        sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
+        extras.render({ s, sched, $ });
+        if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer])) pendingPlots.add("dataplot");
+        if (!sched.memoSame("training", [s.history, net])) pendingPlots.add("training");
+      }
+      sched.memo("timeline", [s.timeline, s.timelineIndex], () => timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex }));
+      sched.memo("lesson", [s.lessons, s.lesson], () => lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson }));
+      renderChrome(s, $, store.actions);
+    } catch (err) {
+      console.error(err);
+      onError(`The page failed to draw: ${err.message}`);
+    }
+    $("tooltip").hidden = true; // its text may be out of date now
+    if (perf) perf.coreRenders.push(Math.round(performance.now() - t0));
+    if (pendingPlots.size) sched.debounce("plots", 0, plots);
+  }
+
+  /** Draw the Plotly views that changed; resolves when Plotly has drawn them. */
+  function plots() {
+    sched.cancel("plots");
+    const net = s.network;
+    if (!net || !plotlyReady() || !pendingPlots.size) return plotsDrawing;
+    const cfg = net.config;
+    const L = cfg.sizes.length - 1;
+    const pending = [];
+    const t0 = performance.now();
+    try {
+      if (pendingPlots.has("dataplot")) {
+        pendingPlots.delete("dataplot");
+        sched.memo("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer], () => {
+          pending.push(dataplotView.render($("dataplot"), { data: s.data, surface: s.surface, example: s.example, nL: cfg.sizes[L], output: cfg.output, projection: s.projection, projectionLayer: s.projectionLayer, L }));
+        });
+      }
+      if (pendingPlots.has("training")) {
+        const drew = sched.throttle("curves", CURVES_EVERY_MS, s.playing, () => {
+          pendingPlots.delete("training");
+          sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.playing })));
+        });
+        if (!drew) trainingView.renderSummary($("training"), { history: s.history }); // the newest epoch's numbers now
+      }
+    } catch (err) {
+      console.error(err);
+      pendingPlots.clear();
+    }
+    if (perf) perf.plotRenders.push(Math.round(performance.now() - t0));
+    plotsDrawing = Promise.all(pending).catch((err) => console.error(err));
+    return plotsDrawing;
+  }
+
+  store.subscribe(() => sched.soon("render", core));
+
+  return {
+    /** Draw what changed now (the core views); the plots follow in a task. */
+    now() {
+      core();
+      return Promise.resolve();
+    },
+    /** Draw the plots now (those whose inputs changed, or all with force). */
+    plots(force = false) {
+      if (force) {
+        sched.invalidate("dataplot");
+        sched.invalidate("training");
+        pendingPlots.add("dataplot").add("training");
+      }
+      return plots();
+    },
+    /** The views' sizes changed: draw the size-dependent views again. */
+    resized() {
+      sched.invalidate("diagram");
+      sched.invalidate("extras");
+      core();
+    },
+  };
+}

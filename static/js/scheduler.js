@@ -1,0 +1,92 @@
+// The one place that owns timing: coalesced redraws, debounces, throttles while training plays,
+// and memos (redraw a view only when one of its inputs changed, compared by identity). Views and
+// flows ask the scheduler; none keeps a timer or a cache of its own.
+
+export function createScheduler() {
+  const timers = new Map(); // key -> timeout id (debounce, throttle tail)
+  const lastRun = new Map(); // key -> performance.now() of the last throttled run
+  const memos = new Map(); // key -> the inputs of the last run
+  const frames = new Map(); // key -> requestAnimationFrame id
+  const micro = new Set(); // keys with a microtask queued
+
+  return {
+    /** Run fn once, ms after the last call with this key. */
+    debounce(key, ms, fn) {
+      clearTimeout(timers.get(key));
+      timers.set(key, setTimeout(() => {
+        timers.delete(key);
+        fn();
+      }, ms));
+    },
+
+    /** Drop a pending debounce or throttle tail. */
+    cancel(key) {
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      if (frames.has(key)) cancelAnimationFrame(frames.get(key));
+      frames.delete(key);
+    },
+
+    /**
+     * Run fn now when `hold` is false or the last run was at least ms ago; otherwise hold it back
+     * and run it once when ms have passed (the newest fn wins). Returns true when it ran now.
+     */
+    throttle(key, ms, hold, fn) {
+      const now = performance.now();
+      const since = now - (lastRun.get(key) ?? -Infinity);
+      if (!hold || since >= ms) {
+        clearTimeout(timers.get(key));
+        timers.delete(key);
+        lastRun.set(key, now);
+        fn();
+        return true;
+      }
+      clearTimeout(timers.get(key));
+      timers.set(key, setTimeout(() => {
+        timers.delete(key);
+        lastRun.set(key, performance.now());
+        fn();
+      }, ms - since));
+      return false;
+    },
+
+    /** Run fn(...) only when one of `inputs` differs (by identity) from the last run with this key. */
+    memo(key, inputs, fn) {
+      const prev = memos.get(key);
+      if (prev && prev.length === inputs.length && prev.every((v, i) => v === inputs[i])) return false;
+      memos.set(key, inputs);
+      fn();
+      return true;
+    },
+
+    /** True when `inputs` are those of the last memo() run with this key (nothing to redraw). */
+    memoSame(key, inputs) {
+      const prev = memos.get(key);
+      return !!prev && prev.length === inputs.length && prev.every((v, i) => v === inputs[i]);
+    },
+
+    /** Forget memos (all, or those whose key starts with prefix): the next memo() call runs. */
+    invalidate(prefix = "") {
+      for (const key of [...memos.keys()]) if (key.startsWith(prefix)) memos.delete(key);
+    },
+
+    /** Run fn at the next animation frame; calls before it coalesce into one. */
+    frame(key, fn) {
+      if (frames.has(key)) return;
+      frames.set(key, requestAnimationFrame(() => {
+        frames.delete(key);
+        fn();
+      }));
+    },
+
+    /** Run fn in a microtask; calls before it coalesce into one. */
+    soon(key, fn) {
+      if (micro.has(key)) return;
+      micro.add(key);
+      queueMicrotask(() => {
+        micro.delete(key);
+        fn();
+      });
+    },
+  };
+}
