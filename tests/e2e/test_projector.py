@@ -34,8 +34,9 @@ def test_the_link_enters_and_leaves_projector_mode(lab: Lab) -> None:
     link.click()
     expect(page.locator("html")).to_have_class("projector")
     expect(link).to_have_text("Exit projector")
-    for hidden in ("builder", "lessons", "btn-forward", "timeline"):
+    for hidden in ("builder", "f-lesson", "btn-forward", "timeline"):
         expect(page.get_by_test_id(hidden)).to_be_hidden()
+    expect(page.get_by_test_id("lesson-projector")).to_be_visible()  # the lesson, without its picker
     expect(page.get_by_test_id("diagram")).to_be_visible()
     expect(page.get_by_test_id("projector-keys")).to_be_visible()
     assert _font_px(lab, "equations") > 1.25 * normal_size

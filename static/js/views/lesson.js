@@ -45,6 +45,10 @@ export function render(element, { lessons, lesson }) {
               el("button", { type: "button", class: "small", "data-compare": -1, "aria-label": `Load ${lesson.label}`, text: lesson.label }),
               lesson.compare.map((c, i) => el("button", { type: "button", class: "small", "data-compare": i, title: c.note || null, "aria-label": `Load ${c.label}`, text: c.label })))
           : null),
+      // Projector mode shows only this: the title and what to look at, readable from the back.
+      el("section", { class: "lesson-projector", "data-testid": "lesson-projector", "aria-label": `Lesson: ${lesson.title}` },
+        el("h2", { text: lesson.title }),
+        el("ul", {}, (lesson.look_at || []).map((t) => el("li", { text: t })))),
     );
   }
   element.replaceChildren(...parts);
