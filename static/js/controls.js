@@ -137,6 +137,8 @@ export function bindControls({ lab, sched, renderer, editor, share, quiz, $, per
     }
     const t = e.target;
     if (t && (t.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName))) return;
+    // Space and Enter on a focused button, link or summary press that control, as everywhere else.
+    if ((e.key === " " || e.key === "Enter") && t && t.closest && t.closest("button, a[href], summary, [role='button'], [role='tab']")) return;
     const action = keyActions[e.key.toLowerCase()];
     if (action) {
       e.preventDefault();

@@ -10,23 +10,28 @@ export function createEditor(host, lab) {
     const label = name === "W" ? `W_${layer}[${i},${j}]` : `b_${layer}[${i}]`;
     const input = el("input", { type: "text", inputmode: "decimal", value: full(value), "data-testid": "editor-input", "aria-label": `New value of ${label}` });
     const error = el("p", { class: "error", role: "alert", "data-testid": "editor-error", hidden: true });
+    let pending = false; // one PATCH per submission, however it was asked for (Enter, Set, twice)
     const submit = async () => {
+      if (pending) return;
       const v = Number(input.value.trim());
       if (input.value.trim() === "" || !Number.isFinite(v)) {
         error.hidden = false;
         error.textContent = `"${input.value}" is not a finite number.`;
         return;
       }
+      pending = true;
       try {
         await lab.editParameter({ name, layer, i, j: name === "W" ? j : null, value: v }, label);
         close();
       } catch (err) {
         error.hidden = false;
         error.textContent = err.message;
+      } finally {
+        pending = false;
       }
     };
+    // Enter submits the form (implicit submission): no keydown handler of its own, or it would run twice.
     input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") submit();
       if (e.key === "Escape") close();
     });
     const x = Math.min(clientX + 8, window.innerWidth - 250);

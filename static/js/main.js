@@ -22,7 +22,7 @@ const store = createLabStore();
 const sched = createScheduler();
 const s = store.state;
 const act = store.actions;
-const lab = createLab({ store, sched, fault: (net) => insight.faultLayer(net), perf, extras: (l, opts) => projectionFetches(l, opts) });
+const lab = createLab({ store, sched, fault: (net) => insight.faultLayer(net), perf, extras: (l, opts) => projectionFetches(l, opts), dropOnFailedBuild: true });
 const renderer = createRenderer({ store, sched, $, perf, onError: (message) => act.errorSet("step", message) });
 lab.player.hooks.frame = () => {
   const t1 = performance.now();

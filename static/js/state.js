@@ -62,6 +62,11 @@ export const ACTIONS = {
     network, data, example, trace: null, surface: null, projection: null, evaluation: null, stage: 0, update: null,
     history: [], diverged: null, timeline: [], timelineIndex: -1,
   }),
+  /** The build was refused: no network until one is built (the old one is gone with its views). */
+  buildFailed: (s, message) => ({
+    network: null, trace: null, surface: null, projection: null, evaluation: null, stage: 0, update: null,
+    history: [], diverged: null, timeline: [], timelineIndex: -1, errors: errors(s, "build", message),
+  }),
   networkLoaded: (s, network) => (s.network && s.network.id === network.id ? { network } : null),
   traced: (s, trace) => {
     const patch = { trace, errors: errors(s, "example", null) };

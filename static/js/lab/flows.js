@@ -42,8 +42,10 @@ export const divergedFrom = (d, where) => (d ? { ...d, where } : null);
  * - fault(): the teaching fault layer to pass to POST /backward (or null)
  * - traces: false to never trace an example (a compare side shows no diagram)
  * - extras(lab): more fetches to run whenever the parameters changed (projection, evaluation)
+ * - dropOnFailedBuild: a refused build forgets the old network (the form no longer describes it,
+ *   so it must not stay drawn and steppable)
  */
-export function createLab({ store, sched, fault = () => null, traces = true, surfaceResolution = SURFACE_RESOLUTION, extras = () => [], perf = null }) {
+export function createLab({ store, sched, fault = () => null, traces = true, surfaceResolution = SURFACE_RESOLUTION, extras = () => [], perf = null, dropOnFailedBuild = false }) {
   const s = store.state;
   const act = store.actions;
   let buildSeq = 0;
@@ -77,7 +79,11 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
         await lab.refreshAll();
         return true;
       } catch (err) {
-        if (seq === buildSeq) act.errorSet("build", err.message);
+        if (seq !== buildSeq) return false;
+        if (dropOnFailedBuild && s.network) {
+          api.deleteNetwork(s.network.id).catch(() => {});
+          act.buildFailed(err.message);
+        } else act.errorSet("build", err.message);
         return false;
       }
     },

@@ -57,6 +57,10 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer])) pendingPlots.add("dataplot");
         if (!sched.memoSame("training", [s.history, net])) pendingPlots.add("training");
       }
+      // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
+      const unbuilt = !net && !!s.errors.build;
+      document.body.dataset.unbuilt = unbuilt ? "1" : "";
+      if (unbuilt) $("status").textContent = "No network: the form above describes one that could not be built.";
       sched.memo("timeline", [s.timeline, s.timelineIndex], () => timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex }));
       sched.memo("lesson", [s.lessons, s.lesson], () => lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson }));
       renderChrome(s, $, store.actions);
