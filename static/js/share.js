@@ -3,7 +3,15 @@
 
 import { api } from "./api.js";
 import { el } from "./format.js";
+import { importProblem, plainServerMessage } from "./importcheck.js";
 import { configFromNetwork, fromLesson } from "./url.js";
+
+/** What a copied link rebuilds: the configuration and seed, so the first weights, not trained ones. */
+export function linkCarries(network) {
+  const base = "it rebuilds this configuration with the same seed, so the same first weights.";
+  if (!network || (network.step === 0 && network.epoch === 0)) return base;
+  return `${base} It does not carry the trained weights (step ${network.step}, epoch ${network.epoch}): use Export JSON to keep those, and Import to load them.`;
+}
 
 export function createShare({ lab, $, writeUrl }) {
   const s = lab.store.state;
@@ -35,6 +43,11 @@ export function createShare({ lab, $, writeUrl }) {
       act.errorSet("share", `"${file.name}" is not a JSON file.`);
       return;
     }
+    const problem = importProblem(doc);
+    if (problem) {
+      act.errorSet("share", `Could not import "${file.name}": ${problem}`);
+      return;
+    }
     lab.player.stop();
     try {
       const network = await api.importNetwork(doc);
@@ -42,7 +55,7 @@ export function createShare({ lab, $, writeUrl }) {
       writeUrl();
       note(`Imported ${file.name}: step ${network.step}, epoch ${network.epoch}.`);
     } catch (err) {
-      act.errorSet("share", `Could not import "${file.name}": ${err.message}`);
+      act.errorSet("share", `Could not import "${file.name}": ${plainServerMessage(err.message)}`);
     }
   }
 
@@ -51,9 +64,9 @@ export function createShare({ lab, $, writeUrl }) {
     const url = location.href;
     try {
       await navigator.clipboard.writeText(url);
-      note("Link copied: it rebuilds this configuration with the same seed.");
+      note(`Link copied: ${linkCarries(s.network)}`);
     } catch {
-      note(`Link: ${url}`);
+      note(`Link: ${url} (${linkCarries(s.network)})`);
     }
   }
 

@@ -22,6 +22,9 @@ function dispatch(form, type, detail) {
   form.dispatchEvent(new CustomEvent(type, { bubbles: true, detail }));
 }
 
+const CLASSES_RANGE = [2, 10];
+const TAKES_CLASSES = new Set(["blobs"]);
+
 function datasetInfo(datasets, name) {
   return datasets.find((d) => d.name === name) || null;
 }
@@ -44,6 +47,7 @@ export function adaptToDataset(config, info, meta) {
     c.loss = "cross_entropy";
   }
   c.n = null;
+  c.nClasses = null;
   c.noise = null;
   return c;
 }
@@ -57,6 +61,9 @@ function init(form, d) {
   $(form, "f-optimizer").replaceChildren(...meta.optimizers.map((o) => option(o)));
   const limits = meta.limits || {};
   if (limits.max_width) form._maxWidth = limits.max_width;
+  // The number of classes, for the datasets that take one (blobs: k = 2..10, as GET /datasets describes).
+  const classes = el("input", { id: "f-k", name: "k", type: "number", min: CLASSES_RANGE[0], max: CLASSES_RANGE[1], step: 1, "data-testid": "f-k", "aria-label": "Number of classes k" });
+  $(form, "dataset-params").append(el("label", { id: "f-k-label", "data-testid": "f-k-label", hidden: true }, "Classes", classes));
 
   form.addEventListener("submit", (e) => e.preventDefault());
   form.addEventListener("change", (event) => onChange(form, event));
@@ -114,6 +121,15 @@ function onChange(form, event) {
   if (t.id === "f-dataset") {
     c.dataset = t.value;
     c = adaptToDataset(c, datasetInfo(d.datasets, t.value), d.meta);
+  } else if (t.id === "f-k") {
+    const k = Number(t.value);
+    if (t.value.trim() === "" || !Number.isInteger(k) || k < CLASSES_RANGE[0] || k > CLASSES_RANGE[1]) {
+      t.value = String(c.nClasses ?? datasetInfo(d.datasets, c.dataset).n_classes);
+      t.setCustomValidity("");
+      return;
+    }
+    c.nClasses = k;
+    c.sizes[c.sizes.length - 1] = k; // one output per class (softmax)
   } else if (t.id === "f-sizes") {
     const parts = t.value.split(/[,\s]+/).filter(Boolean).map(Number);
     c.sizes = parts;
@@ -201,6 +217,9 @@ export function render(form, d) {
   setValue($(form, "f-n"), c.n);
   setValue($(form, "f-noise"), c.noise);
   setValue($(form, "f-dseed"), c.dataSeed);
+  const takesClasses = !!info && TAKES_CLASSES.has(info.name);
+  $(form, "f-k-label").hidden = !takesClasses;
+  if (takesClasses) setValue($(form, "f-k"), c.nClasses ?? info.n_classes);
   setValue($(form, "f-sizes"), c.sizes.join(", "));
   renderHidden(form, c, d.meta);
   setValue($(form, "f-output"), c.output);

@@ -30,14 +30,37 @@ export function renderSummary(element, { history }) {
 
 const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
 
+// The loss axis turns logarithmic once the losses span this factor (a spike of 1e303 next to
+// losses near 1 would otherwise draw a flat line and then a wall).
+const LOG_LOSS_SPAN = 1e3;
+
+/** "log" when the finite positive losses span LOG_LOSS_SPAN or more, else "linear". */
+export function lossScale(history) {
+  let lo = Infinity;
+  let hi = 0;
+  for (const r of history) {
+    for (const v of [r.train_loss, r.test_loss]) {
+      if (finite(v) && v > 0) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+  }
+  return hi > 0 && hi / lo >= LOG_LOSS_SPAN ? "log" : "linear";
+}
+
 /** Axis ranges with room to grow, for the live view: {x, loss, norms (log10)} or null. */
-function liveRanges(history, L) {
+function liveRanges(history, L, scale) {
   const n = history.length ? history[history.length - 1].epoch : 0;
+  let lossLo = Infinity;
   let loss = 0;
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of history) {
-    for (const v of [r.train_loss, r.test_loss]) if (finite(v) && v > loss) loss = v;
+    for (const v of [r.train_loss, r.test_loss]) {
+      if (finite(v) && v > loss) loss = v;
+      if (finite(v) && v > 0 && v < lossLo) lossLo = v;
+    }
     for (let k = 0; k < L; k++) {
       const g = r.grad_W_norms[k];
       if (finite(g) && g > 0) {
@@ -47,12 +70,14 @@ function liveRanges(history, L) {
     }
   }
   if (!(loss > 0) || !(hi >= lo)) return null;
-  return { x: [0, Math.max(50, 2 * n)], loss: [0, loss * 1.25], norms: [Math.log10(lo) - 1, Math.log10(hi) + 1] };
+  const lossRange = scale === "log" ? [Math.log10(lossLo) - 0.5, Math.log10(loss) + 1] : [0, loss * 1.25];
+  return { x: [0, Math.max(50, 2 * n)], loss: lossRange, scale, norms: [Math.log10(lo) - 1, Math.log10(hi) + 1] };
 }
 
 function fits(r, ranges, L) {
   const inside = (v, [a, b]) => !finite(v) || (v >= a && v <= b);
-  if (r.epoch > ranges.x[1] || !inside(r.train_loss, ranges.loss) || !inside(r.test_loss, ranges.loss)) return false;
+  const onAxis = (v) => (ranges.scale === "log" ? (finite(v) && v > 0 ? Math.log10(v) : null) : v);
+  if (r.epoch > ranges.x[1] || !inside(onAxis(r.train_loss), ranges.loss) || !inside(onAxis(r.test_loss), ranges.loss)) return false;
   for (let k = 0; k < L; k++) {
     const g = r.grad_W_norms[k];
     if (finite(g) && (g <= 0 || !inside(Math.log10(g), ranges.norms))) return false;
@@ -87,25 +112,28 @@ export function render(element, { history, L, live = false }) {
       hovertemplate: `epoch %{x}: ||grad_W_${k + 1}|| = %{y}<extra></extra>`,
     });
   }
+  const scale = lossScale(history);
   const layout = {
     margin: { l: 44, r: hasAcc ? 40 : 10, t: 8, b: 30 }, font: { size: 10.5 },
     legend: { orientation: "h", y: -0.1, x: 0, font: { size: 10 } },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfcfd",
     grid: { rows: 2, columns: 1, roworder: "top to bottom", ygap: 0.22 },
     xaxis: { domain: [0, 1], anchor: "y", rangemode: "tozero" },
-    yaxis: { domain: [0.58, 1], title: { text: "loss", standoff: 2 }, rangemode: "tozero" },
+    yaxis: scale === "log"
+      ? { domain: [0.58, 1], type: "log", exponentformat: "e", title: { text: "loss (log)", standoff: 2 } }
+      : { domain: [0.58, 1], title: { text: "loss", standoff: 2 }, rangemode: "tozero" },
     xaxis2: { domain: [0, 1], anchor: "y2", title: { text: "epoch", standoff: 0 } },
     yaxis2: { domain: [0, 0.4], type: "log", title: { text: "\u2016\u2207W\u2096\u2016", standoff: 2 }, exponentformat: "e" },
     ...(hasAcc ? { yaxis3: { overlaying: "y", side: "right", range: [0, 1.02], title: { text: "accuracy", standoff: 2 }, showgrid: false, tickformat: ".0%", tickmode: "auto" } } : {}),
   };
-  const shape = `${L}|${hasAcc}|${data.length}`;
+  const shape = `${L}|${hasAcc}|${data.length}|${scale}`;
   const known = element._live;
   if (live && known && known.shape === shape && history.length >= known.n && history.slice(known.n).every((r) => fits(r, known.ranges, L))) {
     known.n = history.length;
     return window.Plotly.animate(element._plot, { data: data.map((d) => ({ x: d.x, y: d.y })), traces: data.map((_, i) => i) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
   }
   element._live = null;
-  const ranges = live ? liveRanges(history, L) : null;
+  const ranges = live ? liveRanges(history, L, scale) : null;
   if (ranges) {
     layout.xaxis.range = ranges.x;
     layout.xaxis2.range = ranges.x;
