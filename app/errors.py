@@ -7,6 +7,7 @@ are turned into ``InvalidInputError`` (422) where the routes call the core.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -180,9 +181,39 @@ def _not_found(request: Request) -> str:
     return f"no such path: {request.url.path} (the API is under /api/v1; see /docs)"
 
 
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"
+INT_DIGITS_LIMIT = sys.get_int_max_str_digits()
+
+
+def unparseable_body(cause: BaseException | None) -> str:
+    """What is wrong with a body json.loads could not read, beyond a JSONDecodeError (FastAPI
+    answers those itself, with the position): too deep, not UTF-8, or a number too long."""
+    if isinstance(cause, RecursionError):
+        return (
+            "the request body is not valid JSON here: it is nested too deeply for the parser "
+            f"(Python's recursion limit, {sys.getrecursionlimit()} levels; request bodies here nest at most 6 levels)"
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"the request body is not valid JSON: it is not UTF-8 text (byte {cause.object[cause.start]:#04x} "
+            f"at position {cause.start} cannot be decoded); send UTF-8 JSON with Content-Type: application/json"
+        )
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return (
+            "the request body is not valid JSON here: it holds an integer of more than "
+            f"{INT_DIGITS_LIMIT} digits (the parser's limit; no field accepts a number that large)"
+        )
+    return f"the request body is not valid JSON: {cause}" if cause is not None else "the request body is not valid JSON"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 400 and detail == FASTAPI_PARSE_ERROR:
+        # as a JSONDecodeError is answered: 422 json_invalid, with the reason
+        message = unparseable_body(exc.__cause__)
+        item = {"type": "json_invalid", "loc": ["body"], "msg": message}
+        return json_response({"detail": f"invalid request: {message}", "errors": [item]}, 422)
     headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = _not_found(request)

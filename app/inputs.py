@@ -228,7 +228,10 @@ def _targets(y: list[int] | list[list[float]], network: Network, N: int) -> Targ
                         f"y[{i}] has {len(row)} number(s) but the network has n_L = {n_L} output(s)"
                     )
     else:
-        arr = np.array(y, dtype=np.int64)
+        try:
+            arr = np.array(y, dtype=np.int64)
+        except OverflowError:  # beyond int64 (2^63 and up): the core names the label and the range
+            arr = np.array(y, dtype=object)
     with core_errors():
         return encode_targets(arr, n_L, network.config.loss, output=network.config.output)
 

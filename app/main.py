@@ -12,9 +12,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app import encoding, errors, gcmonitor
+from app import encoding, errors, gcmonitor, security
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, training
@@ -79,13 +80,16 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # added last: outermost
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.allowed_hosts:  # added last: outermost, so another Host is refused before anything runs
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     # Routers are matched in order on every request: the hot computation routes come first.
     routers = (compute.router, networks.router, training.router, datasets.router, meta.router, derivation.router)
-    for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(lessons.router, prefix=API_PREFIX)
-    app.include_router(insight.router, prefix=API_PREFIX)
+    json_only = [Depends(security.require_json_content_type)]  # state changes: JSON only (app.security)
+    for router in (*routers, lessons.router, insight.router):
+        app.include_router(
+            router, prefix=API_PREFIX, dependencies=json_only, responses=security.UNSUPPORTED_MEDIA_TYPE
+        )
     app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router, insight.router))
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     app.mount("/static", CachedStaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ffnn_core import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, OUTPUTS
 from ffnn_core.datasets import DATASETS, MAX_BLOB_CLASSES, MAX_N, MAX_TEST_FRACTION, MIN_BLOB_CLASSES, MIN_N
+from ffnn_core.optimizers import MAX_COUNT as OPTIMIZER_MAX_COUNT
 
 # Names accepted by the API: the keys of the core registries.
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ else:
     DatasetName = Literal[tuple(DATASETS)]
 
 SEED_MAX = 2**32 - 1
+# Every integer a request may hold is bounded, so none can overflow int64 (numpy) or SQLite:
+# counters (step, epoch) at 2^53 - 1 (exact as float64 and in JavaScript), all others (widths,
+# indices, counts) at 2^31 - 1; the configured limits (GET /meta) are checked after these.
+MAX_COUNT = OPTIMIZER_MAX_COUNT
+MAX_INDEX = 2**31 - 1
 MAX_INIT_SCALE = 100.0
 MAX_NOISE = 10.0
 
@@ -170,7 +176,7 @@ class DatasetPoints(BaseModel):
 class NetworkCreate(StrictModel):
     """A new network. Hidden layers use ``activation``; the output layer uses ``output``."""
 
-    sizes: list[Annotated[int, Field(ge=1)]] = Field(
+    sizes: list[Annotated[int, Field(ge=1, le=MAX_INDEX)]] = Field(
         min_length=2,
         description="Layer widths [n_0, ..., n_L]: n_0 inputs, n_L outputs; L = len(sizes) - 1 "
         "(limits: max_layers, max_width, max_parameters in GET /meta).",
@@ -196,7 +202,7 @@ class NetworkCreate(StrictModel):
 
 
 class NetworkConfig(StrictModel):
-    sizes: list[Annotated[int, Field(ge=1)]] = Field(min_length=2)
+    sizes: list[Annotated[int, Field(ge=1, le=MAX_INDEX)]] = Field(min_length=2)
     activations: list[ActivationName] = Field(description="Hidden activation of layer k at index k-1 (L - 1).")
     output: OutputName
     loss: LossName
@@ -230,10 +236,10 @@ class ParameterPatch(StrictModel):
     """One number: W_k[i, j] (name "W") or b_k[i] (name "b", j null); i and j are 0-based."""
 
     name: Literal["W", "b"]
-    layer: int = Field(ge=1, description="k, 1..L.")
-    i: int = Field(ge=0, description="Row: unit of layer k, 0..n_k - 1.")
+    layer: int = Field(ge=1, le=MAX_INDEX, description="k, 1..L.")
+    i: int = Field(ge=0, le=MAX_INDEX, description="Row: unit of layer k, 0..n_k - 1.")
     j: int | None = Field(
-        default=None, ge=0, description='Column for "W": unit of layer k-1, 0..n_(k-1) - 1; null for "b".'
+        default=None, ge=0, le=MAX_INDEX, description='Column for "W": unit of layer k-1, 0..n_(k-1) - 1; null for "b".'
     )
     value: float
 
@@ -247,8 +253,8 @@ class NetworkDocument(StrictModel):
     dataset: DatasetSpec | None = None
     W: list[Matrix] = Field(description=PER_LAYER)
     b: list[Vector] = Field(description=PER_LAYER)
-    step: int = Field(default=0, ge=0)
-    epoch: int = Field(default=0, ge=0)
+    step: int = Field(default=0, ge=0, le=MAX_COUNT, description="Updates made, 0..2^53 - 1.")
+    epoch: int = Field(default=0, ge=0, le=MAX_COUNT, description="Epochs completed, 0..2^53 - 1.")
     optimizer_state: dict[str, list[Matrix | Vector]] = Field(default_factory=dict, description=STATE_DOCUMENT)
     diverged: Divergence | None = Field(default=None, description="Ignored on import.")
 
@@ -291,7 +297,9 @@ class ForwardRequest(StrictModel):
     """Examples: either ``x`` or ``rows`` (+ ``split``) of the attached dataset."""
 
     x: Matrix | Vector | None = Field(default=None, description=X_DESCRIPTION)
-    rows: list[Annotated[int, Field(ge=0)]] | None = Field(default=None, min_length=1, description=ROWS_DESCRIPTION)
+    rows: list[Annotated[int, Field(ge=0, le=MAX_INDEX)]] | None = Field(
+        default=None, min_length=1, description=ROWS_DESCRIPTION
+    )
     split: Split = "train"
 
     @model_validator(mode="after")
@@ -322,7 +330,7 @@ DROP_G_PRIME = "Teaching fault: leave out g'(a_k) of this hidden layer k (1..L-1
 
 
 class BackwardRequest(TargetsRequest):
-    drop_g_prime_layer: int | None = Field(default=None, ge=1, description=DROP_G_PRIME)
+    drop_g_prime_layer: int | None = Field(default=None, ge=1, le=MAX_INDEX, description=DROP_G_PRIME)
 
 
 class StepRequest(TargetsRequest):
@@ -332,20 +340,20 @@ class StepRequest(TargetsRequest):
 class GradcheckRequest(TargetsRequest):
     eps: float = Field(default=1e-6, gt=0, le=1, description="Finite-difference step.")
     max_entries: int | None = Field(
-        default=None, ge=1, description="Check at most this many (seeded sample) per tensor."
+        default=None, ge=1, le=MAX_INDEX, description="Check at most this many (seeded sample) per tensor."
     )
     seed: Seed = 0
-    layers: list[Annotated[int, Field(ge=1)]] | None = Field(
+    layers: list[Annotated[int, Field(ge=1, le=MAX_INDEX)]] | None = Field(
         default=None, min_length=1, description="Layers k; null = all."
     )
-    drop_g_prime_layer: int | None = Field(default=None, ge=1, description=DROP_G_PRIME)
+    drop_g_prime_layer: int | None = Field(default=None, ge=1, le=MAX_INDEX, description=DROP_G_PRIME)
 
 
 class TrainRequest(StrictModel):
     """Minibatch gradient descent on the attached dataset's train split."""
 
-    epochs: int = Field(default=1, ge=1, description="Number of epochs (limit: max_epochs).")
-    batch_size: int = Field(default=32, ge=1, description="Minibatch size (the whole split when larger).")
+    epochs: int = Field(default=1, ge=1, le=MAX_INDEX, description="Number of epochs (limit: max_epochs).")
+    batch_size: int = Field(default=32, ge=1, le=MAX_INDEX, description="Minibatch size (the whole split when larger).")
     optimizer: OptimizerSpec = OptimizerSpec()
 
 
@@ -355,6 +363,7 @@ class TrainSnapshotRequest(StrictModel):
     surface_resolution: int | None = Field(
         default=None,
         ge=2,
+        le=MAX_INDEX,
         description="Also the decision surface at this resolution, as GET .../surface with its default ranges "
         "(1- or 2-input networks; limit: max_surface_resolution).",
     )
@@ -500,7 +509,9 @@ class GradcheckResult(BaseModel):
 class SurfaceQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    resolution: int = Field(default=50, ge=2, description="Points per axis (limit: max_surface_resolution).")
+    resolution: int = Field(
+        default=50, ge=2, le=MAX_INDEX, description="Points per axis (limit: max_surface_resolution)."
+    )
     x1_min: float | None = Field(default=None, ge=-1e6, le=1e6)
     x1_max: float | None = Field(default=None, ge=-1e6, le=1e6)
     x2_min: float | None = Field(default=None, ge=-1e6, le=1e6)

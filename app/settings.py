@@ -19,6 +19,10 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `backprop-lab serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `backprop-lab serve` listens on.")
+    allowed_hosts: tuple[str, ...] = Field(
+        default=(),
+        description='Host headers served (e.g. ["lab.example.org", "*.example.org"]; others get 400); empty: any.',
+    )
 
     # The network store
     ttl_seconds: float = Field(default=3600.0, gt=0, description="A network unused for this long is deleted.")

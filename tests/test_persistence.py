@@ -193,7 +193,7 @@ def test_a_diverged_network_is_restored_as_it_was(server: Server) -> None:
     after = server.get(f"/networks/{network_id}")
     assert after.status_code == 200, "a diverged network must survive a restart (the student can still reset it)"
     assert after.json() == before
-    reset = server.post(f"/networks/{network_id}/reset")
+    reset = server.post(f"/networks/{network_id}/reset", {})
     assert reset["diverged"] is None and reset["step"] == 0
 
 

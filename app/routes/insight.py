@@ -17,7 +17,7 @@ from app import encoding, inputs, offload
 from app.deps import NetworkDep, Session
 from app.errors import core_errors
 from app.routes import BODY_ERRORS, errors
-from app.schemas import Divergence, NMatrix, NVector, TargetsRequest
+from app.schemas import MAX_INDEX, Divergence, NMatrix, NVector, TargetsRequest
 from ffnn_core import BackwardTrace, Network, backward, first_non_finite_backward
 from ffnn_core import insight as core
 
@@ -28,9 +28,9 @@ ROWS_EXAMPLE = {"rows": [0, 1, 2, 3]}
 
 
 class BlameRequest(TargetsRequest):
-    layer: int = Field(ge=0, description="k of h_k whose gradient is explained, 0..L-1 (0 = the input x).")
-    j: int = Field(ge=0, description="Unit j of h_k, 0..n_k - 1.")
-    example: int = Field(default=0, ge=0, description="Which example of the batch, 0..N-1.")
+    layer: int = Field(ge=0, le=MAX_INDEX, description="k of h_k whose gradient is explained, 0..L-1 (0: the input).")
+    j: int = Field(ge=0, le=MAX_INDEX, description="Unit j of h_k, 0..n_k - 1.")
+    example: int = Field(default=0, ge=0, le=MAX_INDEX, description="Which example of the batch, 0..N-1.")
 
 
 class BlameTerm(BaseModel):
@@ -52,7 +52,7 @@ class BlameResult(BaseModel):
 
 
 class ContributionsRequest(TargetsRequest):
-    layer: int = Field(ge=1, description="Layer k, 1..L.")
+    layer: int = Field(ge=1, le=MAX_INDEX, description="Layer k, 1..L.")
 
 
 class ContributionsResult(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, Response
 from starlette.templating import Jinja2Templates
 
+from app.security import PAGE_HEADERS
 from app.static_files import page_folder
 
 TEMPLATES_DIR = page_folder("templates")
@@ -24,13 +25,13 @@ _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 @router.get("/")
 async def index(request: Request) -> Response:
-    return _templates.TemplateResponse(request, "index.html", {"api_base": "/api/v1"})
+    return _templates.TemplateResponse(request, "index.html", {"api_base": "/api/v1"}, headers=PAGE_HEADERS)
 
 
 @router.get("/compare")
 async def compare(request: Request) -> Response:
     """Two networks side by side that differ in one choice (templates/compare.html)."""
-    return _templates.TemplateResponse(request, "compare.html", {"api_base": "/api/v1"})
+    return _templates.TemplateResponse(request, "compare.html", {"api_base": "/api/v1"}, headers=PAGE_HEADERS)
 
 
 @router.get("/static/vendor/plotly.min.js")

@@ -22,10 +22,9 @@ function describe(detail) {
 
 async function request(method, path, body) {
   const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
+  // Every state change says it is JSON, bodiless ones too: the server refuses others (no cross-site forms).
+  if (method !== "GET" && method !== "DELETE") init.headers["Content-Type"] = "application/json";
+  if (body !== undefined) init.body = JSON.stringify(body);
   let response;
   try {
     response = await fetch(BASE + path, init);

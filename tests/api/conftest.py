@@ -16,6 +16,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what this
     from fastapi.testclient import TestClient
 
 API = "/api/v1"
+JSON_TYPE = {"Content-Type": "application/json"}  # what every state change must say, bodiless ones too
 
 # Small limits, so every limit can be crossed cheaply.
 LIMITS: dict[str, Any] = {

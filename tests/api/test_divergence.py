@@ -19,7 +19,7 @@ from ffnn_core import (
     first_non_finite_forward,
     forward,
 )
-from tests.api.conftest import API, CreateNetwork, TestClient
+from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient
 
 
 def strict_json(raw: bytes) -> Any:
@@ -71,7 +71,7 @@ def test_a_huge_learning_rate_diverges_with_200(client: TestClient, create_netwo
     surface = client.get(f"{url}/surface", params={"resolution": 3})
     assert surface.status_code == 200 and strict_json(surface.content)["diverged"] is not None
     # reset recovers the first parameters
-    assert strict_json(client.post(f"{url}/reset").content) == net
+    assert strict_json(client.post(f"{url}/reset", headers=JSON_TYPE).content) == net
 
 
 def test_training_stops_at_divergence(client: TestClient, create_network: CreateNetwork) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ffnn_core import Network, NetworkConfig
-from tests.api.conftest import API, CreateNetwork, TestClient, assert_error
+from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error
 
 
 def test_create_answers_201_with_id_config_and_parameters(client: TestClient) -> None:
@@ -90,7 +90,7 @@ def test_no_listing_of_networks(client: TestClient, create_network: CreateNetwor
 )
 @pytest.mark.parametrize("network_id", ["0" * 32, "not-an-id", "F" * 32])
 def test_unknown_id_is_404_everywhere(client: TestClient, method: str, path: str, body: Any, network_id: str) -> None:
-    response = client.request(method, f"{API}/networks/{network_id}{path}", json=body)
+    response = client.request(method, f"{API}/networks/{network_id}{path}", json=body, headers=JSON_TYPE)
     assert_error(response, 404, network_id)
 
 
@@ -178,7 +178,7 @@ def test_reset_gives_exactly_the_first_parameters(client: TestClient, create_net
     client.patch(f"{url}/parameters", json={"name": "b", "layer": 1, "i": 0, "value": 9.0})
     trained = client.get(url).json()
     assert trained["W"] != net["W"] and trained["step"] > 0 and trained["epoch"] == 2
-    reset = client.post(f"{url}/reset").json()
+    reset = client.post(f"{url}/reset", headers=JSON_TYPE).json()
     assert reset == net
     assert client.get(f"{url}/export").json()["optimizer_state"] == {}
 

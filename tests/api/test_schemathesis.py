@@ -8,7 +8,9 @@ One tuning, the one Schemathesis documents for this case: where an operation has
 JSON Schema cannot express (cross-field rules such as "activation lists one name per hidden
 layer", "n applies to synthetic datasets only", x's width matching the network, and the
 configurable limits), a schema-valid request may be refused with 422, so
-``positive_data_acceptance`` accepts 422 there. Every other check runs unchanged: no 5xx,
+``positive_data_acceptance`` accepts 422 there. A POST without a body (reset, train/stop) is sent
+with ``Content-Type: application/json``, as the API requires of every state change (its 415): an
+OpenAPI document cannot declare a Content-Type header. Every other check runs unchanged: no 5xx,
 negative data rejected, status codes, content types, headers and response bodies conform.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 import hypothesis
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NOT_SET
 
 from app.main import create_app
 from app.store import DatasetSpec
@@ -77,4 +80,6 @@ def test_api(case: Any) -> None:
     network_id = (case.path_parameters or {}).get("network_id")
     if isinstance(network_id, str) and ID.fullmatch(network_id) and next(_calls) % 4:
         case.path_parameters["network_id"] = fresh_network_id()  # three in four: a real network
+    if case.method.upper() in {"POST", "PUT", "PATCH"} and case.body is NOT_SET:
+        case.headers = {**(case.headers or {}), "Content-Type": "application/json"}
     case.call_and_validate()

@@ -8,7 +8,7 @@ from typing import Any
 from app.main import create_app
 from app.store import DatasetSpec, Store
 from ffnn_core import Network, NetworkConfig
-from tests.api.conftest import API, Clock, CreateNetwork, TestClient, assert_error, make_settings, run_async
+from tests.api.conftest import API, JSON_TYPE, Clock, CreateNetwork, TestClient, assert_error, make_settings, run_async
 
 
 def network() -> Network:
@@ -95,7 +95,7 @@ def test_the_persistence_hook_sees_every_change(clock: Clock) -> None:
         assert persistence.saved[net["id"]]["W"] == stepped["W_after"]
         client.post(f"{url}/train", json={"epochs": 1})
         assert persistence.saved[net["id"]]["epoch"] == 1
-        client.post(f"{url}/reset")
+        client.post(f"{url}/reset", headers=JSON_TYPE)
         assert persistence.saved[net["id"]]["step"] == 0
         client.delete(url)
         assert persistence.deleted == [net["id"]]

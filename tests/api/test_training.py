@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
-from tests.api.conftest import API, CreateNetwork, TestClient, assert_error, make_settings, run_async
+from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error, make_settings, run_async
 
 
 def parse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -95,7 +95,7 @@ def test_stream_sends_each_epoch_then_done(client: TestClient, create_network: C
 def test_stop_a_running_training(settings: Any, create_network: CreateNetwork, client: TestClient) -> None:
     net = create_network(sizes=[2, 16, 16, 2], dataset={"name": "spiral", "n": 2000})
     url = f"{API}/networks/{net['id']}"
-    assert client.post(f"{url}/train/stop").json() == {"stopping": False}  # nothing running
+    assert client.post(f"{url}/train/stop", headers=JSON_TYPE).json() == {"stopping": False}  # nothing running
     answer: dict[str, Any] = {}
 
     def run() -> None:
@@ -105,7 +105,7 @@ def test_stop_a_running_training(settings: Any, create_network: CreateNetwork, c
     worker.start()
     deadline = time.monotonic() + 10
     while True:
-        stop = client.post(f"{url}/train/stop")
+        stop = client.post(f"{url}/train/stop", headers=JSON_TYPE)
         assert stop.status_code == 202
         if stop.json()["stopping"] or time.monotonic() > deadline:
             break
@@ -136,7 +136,7 @@ def test_deleting_the_network_stops_its_training() -> None:
             net = (await client.post(f"{API}/networks", json=body)).json()
             url = f"{API}/networks/{net['id']}"
             train = asyncio.create_task(client.post(f"{url}/train", json={"epochs": 50, "batch_size": 1}))
-            while not (await client.post(f"{url}/train/stop")).json()["stopping"]:
+            while not (await client.post(f"{url}/train/stop", headers=JSON_TYPE)).json()["stopping"]:
                 await asyncio.sleep(0.01)
             result = (await train).json()
             assert result["stop_reason"] == "requested"
@@ -183,7 +183,7 @@ def test_closing_the_stream_stops_the_training(live_server: str) -> None:
         network = client.get(url).json()  # waits for the training to end
         assert time.monotonic() - started < 15
         assert 1 <= network["epoch"] < 50
-        assert client.post(f"{url}/train/stop").json() == {"stopping": False}
+        assert client.post(f"{url}/train/stop", headers=JSON_TYPE).json() == {"stopping": False}
 
 
 def test_the_server_answers_while_training(create_network: CreateNetwork) -> None:

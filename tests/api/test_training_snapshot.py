@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import API, CreateNetwork, TestClient, assert_error
+from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error
 from tests.api.test_training import parse_events
 
 LIVE = {"surface_resolution": 7, "trace": {"rows": [0], "split": "train"}}
@@ -111,7 +111,7 @@ def test_a_paced_stream_stops_between_epochs(client: TestClient, create_network:
     worker = threading.Thread(target=run)
     worker.start()
     deadline = time.monotonic() + 10
-    while not client.post(f"{url}/train/stop").json()["stopping"] and time.monotonic() < deadline:
+    while not client.post(f"{url}/train/stop", headers=JSON_TYPE).json()["stopping"] and time.monotonic() < deadline:
         time.sleep(0.01)
     worker.join(timeout=30)
     events = found["events"]
