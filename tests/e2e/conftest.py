@@ -97,7 +97,9 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "viewport": VIEWPORT, "accept_downloads": True}
+    # The page's Content-Security-Policy forbids string evaluation, which Playwright's string
+    # predicates (wait_for_function("...")) use; test_security_headers.py drives the page with it on.
+    return {**browser_context_args, "viewport": VIEWPORT, "accept_downloads": True, "bypass_csp": True}
 
 
 @pytest.fixture
