@@ -139,6 +139,8 @@ export const api = {
   stopTraining: (id) => request("POST", `/networks/${id}/train/stop`),
   lessons: () => request("GET", "/lessons"),
   lesson: (id) => request("GET", `/lessons/${encodeURIComponent(id)}`),
+  projection: (id, body) => request("POST", `/networks/${id}/projection`, body),
+  evaluation: (id, split) => request("GET", `/networks/${id}/evaluation${query({ split })}`),
   surface: (id, resolution) => request("GET", `/networks/${id}/surface${query({ resolution })}`),
   // Insight. `examples` is a body from exampleBody() or {rows, split} for a batch of rows.
   gradcheck: (id, examples, { layers, eps, maxEntries, dropGPrimeLayer }) =>

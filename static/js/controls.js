@@ -84,6 +84,12 @@ export function bindControls({ lab, sched, renderer, editor, share, quiz, $, per
     e.target.value = "";
   });
   $("f-diagram-mode").addEventListener("change", (e) => act.diagramModeSet(e.target.value));
+  $("f-layer-view").addEventListener("change", (e) => act.layerViewSet(e.target.value));
+  $("f-top-edges").addEventListener("change", (e) => act.topEdgesSet(Number(e.target.value)));
+  $("f-projection-layer").addEventListener("change", (e) => {
+    act.projectionLayerSet(Number(e.target.value));
+    lab.refreshExtras();
+  });
   $("stage-track").addEventListener("click", (e) => {
     const b = e.target.closest("button[data-stage]");
     if (!b || b.disabled) return;
@@ -119,15 +125,6 @@ export function bindControls({ lab, sched, renderer, editor, share, quiz, $, per
   document.addEventListener("timeline-go", (e) => lab.goToTimeline(e.detail.index));
   document.addEventListener("open-lesson", (e) => share.openLesson(e.detail.id));
   document.addEventListener("lesson-network", (e) => share.loadLessonNetwork(e.detail.setup));
-  document.addEventListener("view-change", (e) => {
-    const d = e.detail;
-    if ("layerView" in d) act.layerViewSet(d.layerView);
-    if ("topEdges" in d) act.topEdgesSet(d.topEdges);
-    if ("projectionLayer" in d) {
-      act.projectionLayerSet(d.projectionLayer);
-      lab.refreshExtras();
-    }
-  });
 
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -149,13 +146,15 @@ export function bindControls({ lab, sched, renderer, editor, share, quiz, $, per
   // Hover tooltips for elements without a native one: MathML numbers, the diagram and the
   // heatmaps (which compute their text on hover). HTML table cells use the title attribute.
   const tip = $("tooltip");
-  document.addEventListener("mouseover", (e) => {
+  // mousemove, not mouseover: a heatmap canvas changes its text from cell to cell.
+  document.addEventListener("mousemove", (e) => {
     const node = e.target.closest && e.target.closest("[data-tip]");
     if (!node) {
       tip.hidden = true;
       return;
     }
     tip.textContent = node.getAttribute("data-tip");
+    tip._node = node;
     tip.hidden = false;
     const x = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
     const y = e.clientY + 18 + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - 10 : e.clientY + 18;

@@ -6,6 +6,7 @@ import { api, ApiError } from "./api.js";
 import { bindControls } from "./controls.js";
 import { createEditor } from "./editor.js";
 import * as insight from "./insight.js";
+import { projectionFetches } from "./lab/fetchextras.js";
 import { createLab } from "./lab/flows.js";
 import { createRenderer } from "./lab/render.js";
 import * as quiz from "./quiz.js";
@@ -13,7 +14,6 @@ import { createScheduler } from "./scheduler.js";
 import { createShare } from "./share.js";
 import { createLabStore } from "./state.js";
 import { DEFAULT_TRAINING, fromLesson, fromQuery, toQuery } from "./url.js";
-import { projectionFetches } from "./lab/fetchextras.js";
 
 const $ = (id) => document.getElementById(id);
 const perf = (window.__perf = { interactive: null, plotsReady: null, steps: [], frames: [], trainingFps: null, coreRenders: [], plotRenders: [], frameParts: [] });
@@ -29,6 +29,8 @@ lab.player.hooks.frame = () => {
   renderer.now();
   const t2 = performance.now();
   renderer.plots();
+  // More than two inputs: the projected points move with the training (a request every 500 ms).
+  if (s.network && s.network.config.sizes[0] > 2 && s.data) sched.throttle("projection-live", 500, true, () => lab.refreshExtras());
   return { core: Math.round(t2 - t1), plots: Math.round(performance.now() - t2) };
 };
 lab.player.hooks.finished = () => renderer.plots(); // the curves' last points, held back while playing

@@ -1,5 +1,62 @@
-// The views a lab shows only for some data: images (the traced x, the weight gallery, the
-// output bars, the confusion matrix). Each is a stateless render(element, data) behind a memo.
+// The views a lab shows only for some networks and data: the layer view (layers too wide for
+// the node diagram), the images card (image data, or a classifier with more than two inputs) and
+// the choice of which h_k the data view projects (more than two inputs). Each is a stateless
+// render(element, data) behind the scheduler's memo; while training plays, the images card
+// redraws at most every 250 ms.
 
-/** Draw the extra views that apply to this network and data. */
-export function render() {}
+import { el } from "../format.js";
+import { lastStage } from "../stages.js";
+import * as imagesView from "../views/images.js";
+import * as layerView from "../views/layerview.js";
+
+const IMAGES_EVERY_MS = 250;
+
+function renderProjectionPick($, s, L) {
+  const pick = $("projection-pick");
+  const on = !!(s.data && s.network.config.sizes[0] > 2);
+  pick.hidden = !on;
+  if (!on) return;
+  const select = $("f-projection-layer");
+  if (select.dataset.key !== String(L)) {
+    select.dataset.key = String(L);
+    select.replaceChildren(...Array.from({ length: L + 1 }, (_, k) => el("option", { value: String(k), text: k === 0 ? "x (the inputs)" : k === L ? `h${k} = \u0177` : `h${k}` })));
+  }
+  select.value = String(s.projectionLayer);
+}
+
+/** Is the layer view the one shown (instead of the node diagram)? */
+export const layerViewShown = (s) => !!s.network && layerView.wantsLayerView(s.layerView, s.network.config.sizes);
+
+export function render({ s, sched, $ }) {
+  const net = s.network;
+  const cfg = net.config;
+  const L = cfg.sizes.length - 1;
+  const stage = Math.min(s.stage, lastStage(L));
+  const wide = layerViewShown(s);
+  $("diagram").hidden = wide;
+  $("layerview").hidden = !wide;
+  $("diagram-card").dataset.view = wide ? "layers" : "nodes";
+  $("top-edges-pick").hidden = wide;
+  if (wide) {
+    sched.memo("extras-layers", [net, s.trace, stage], () => layerView.render($("layerview"), { sizes: cfg.sizes, W: net.W, b: net.b, trace: s.trace, stage, width: $("layerview").clientWidth }));
+  }
+  // The grid row does not count the canvases' heights in the card's own size: give it the room.
+  const room = wide ? `${Math.max(410, $("layerview").scrollHeight + $("diagram-card").firstElementChild.offsetHeight + 24)}px` : "";
+  if ($("diagram-card").style.minHeight !== room) $("diagram-card").style.minHeight = room;
+  renderProjectionPick($, s, L);
+  const info = s.data ? s.data.info : null;
+  const card = $("images-card");
+  const show = imagesView.applies(info, cfg.sizes[0]) && !!s.data;
+  card.hidden = !show;
+  if (!show) return;
+  const inputs = [net, s.trace, stage, s.example, s.data, s.evaluation];
+  if (sched.memoSame("extras-images", inputs)) return;
+  sched.throttle("images", IMAGES_EVERY_MS, s.playing, () => {
+    sched.memo("extras-images", [s.network, s.trace, Math.min(s.stage, lastStage(L)), s.example, s.data, s.evaluation], () => {
+      imagesView.render($("images"), {
+        info, data: s.data, example: s.example, trace: s.trace, stage: Math.min(s.stage, lastStage(L)), L, W: s.network.W, nL: cfg.sizes[L],
+        evaluation: s.evaluation, trained: s.history.length > 0, epoch: s.network.epoch, classNames: info.class_names,
+      });
+    });
+  });
+}

@@ -36,7 +36,9 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         const cfg = net.config;
         const L = cfg.sizes.length - 1;
         const stage = Math.min(s.stage, lastStage(L));
-        sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
+        extras.render({ s, sched, $ });
+        const wide = extras.layerViewShown(s);
+        if (!wide) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
           const mode = s.diagramMode === "auto" ? (isBackward(stage, L) ? "gradients" : "values") : s.diagramMode;
           $("diagram-mode").textContent = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
           diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
@@ -53,7 +55,6 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         }
         sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));
         sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
-        extras.render({ s, sched, $ });
         if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer])) pendingPlots.add("dataplot");
         if (!sched.memoSame("training", [s.history, net])) pendingPlots.add("training");
       }
@@ -68,7 +69,10 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       console.error(err);
       onError(`The page failed to draw: ${err.message}`);
     }
-    $("tooltip").hidden = true; // its text may be out of date now
+    // The tooltip's element may be gone (redrawn): hide it then; else its text follows the element.
+    const tip = $("tooltip");
+    if (!tip.hidden && (!tip._node || !tip._node.isConnected)) tip.hidden = true;
+    else if (!tip.hidden && tip._node.getAttribute("data-tip") !== tip.textContent) tip.textContent = tip._node.getAttribute("data-tip") || "";
     if (perf) perf.coreRenders.push(Math.round(performance.now() - t0));
     if (pendingPlots.size) sched.debounce("plots", 0, plots);
   }
@@ -125,6 +129,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
     /** The views' sizes changed: draw the size-dependent views again. */
     resized() {
       sched.invalidate("diagram");
+      sched.invalidate("extras-layers");
       sched.invalidate("extras");
       core();
     },

@@ -149,9 +149,29 @@ function buildPoints(data, example, info, oneD, feat, regressionRange) {
   return points;
 }
 
-/** data: {data: dataset response, surface, example, nL, output} */
+const pct = (r) => (r === null || r === undefined ? "" : ` (${(100 * r).toFixed(0)}%)`);
+
+/**
+ * More than two inputs: the dataset as the projection shows it (each row's two principal
+ * coordinates of x or h_k), with axis names saying which directions they are.
+ */
+function projected(data, projection, L) {
+  const k = projection.layer;
+  const what = k === 0 ? "x" : k === L ? "ŷ" : `h${k}`;
+  const r = projection.explained_variance_ratio || [];
+  return {
+    data: { ...data, X_train: projection.train, X_test: projection.test },
+    feat: [`PC1 of ${what}${pct(r[0])}`, `PC2 of ${what}${pct(r[1])}`],
+    note: `PCA of ${what} (n = ${projection.dim}): axes fitted on the training inputs, fixed while training`,
+  };
+}
+
+/** data: {data: dataset response, surface, example, nL, output, projection, L} */
 export function render(element, d) {
-  const { data, surface, example, nL, output } = d;
+  const { surface, example, nL, output } = d;
+  let { data } = d;
+  const view = data && data.info.n_inputs > 2 && d.projection ? projected(data, d.projection, d.L) : null;
+  if (view) data = view.data;
   const traces = [];
   const layout = {
     margin: { l: 36, r: 8, t: 8, b: 30 }, hovermode: "closest", showlegend: true,
@@ -169,7 +189,7 @@ export function render(element, d) {
   }
   const info = data.info;
   const nIn = info.n_inputs;
-  const feat = info.feature_names;
+  const feat = view ? view.feat : info.feature_names;
   const oneD = nIn === 1;
   const regressionRange = info.task === "regression" ? range(data.y_train.map((t) => t[0]).concat(data.y_test.map((t) => t[0]))) : null;
   const img = surfaceImage(surface, info, nL, output, regressionRange);
@@ -184,9 +204,10 @@ export function render(element, d) {
   // The points change only with the data or the traced example: the same trace objects are
   // reused otherwise, so Plotly.react redraws just the boundary image while training plays.
   const pointsKey = `${data.spec ? JSON.stringify(data.spec) : ""}|${data.X_train.length}|${JSON.stringify(example)}|${regressionRange}`;
-  if (element._pointsKey !== pointsKey || element._pointsData !== data) {
+  if (element._pointsKey !== pointsKey || element._pointsData !== data || element._pointsProjection !== d.projection) {
     element._pointsKey = pointsKey;
     element._pointsData = data;
+    element._pointsProjection = d.projection;
     element._points = buildPoints(data, example, info, oneD, feat, regressionRange);
   }
   // Only the boundary changed (training plays, a step): swap its image, nothing else is redrawn.
@@ -204,8 +225,9 @@ export function render(element, d) {
     layout.xaxis.range = img.xrange;
     layout.yaxis.range = img.yrange;
   }
+  element.dataset.projection = view ? String(d.projection.layer) : "";
   if (nIn > 2) {
-    layout.annotations = [{ text: `${nIn} inputs: showing the first two; no boundary drawn`, showarrow: false, xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", font: { size: 10, color: "#5b6575" } }];
+    layout.annotations = [{ text: view ? view.note : `${nIn} inputs: projecting them on two principal directions\u2026`, showarrow: false, xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", font: { size: 10, color: "#5b6575" } }];
   }
   const p = window.Plotly.react(element, traces, layout, PLOT_CONFIG);
   bind(element);

@@ -225,11 +225,30 @@ export function render(element, data) {
   }
 
   const gWs = Array.from({ length: L }, (_, k) => GW(k + 1));
+  const edgeValue = (e) => {
+    const gW = gWs[e.k - 1];
+    return grad ? (gW ? gW[e.i][e.j] : undefined) : W[e.k - 1][e.i][e.j];
+  };
+  // Only the k strongest edges (by |w|, or |grad w| when showing gradients): a readable skeleton.
+  const top = data.topEdges || 0;
+  let cut = -1;
+  if (top > 0 && top < v.edges.length) {
+    const mags = v.edges.map((e) => {
+      const x = edgeValue(e);
+      return x === undefined ? -1 : x === null ? Infinity : Math.abs(x);
+    }).sort((p, q) => q - p);
+    cut = mags[top - 1];
+  }
+  element.dataset.edgesShown = String(top > 0 ? Math.min(top, v.edges.length) : v.edges.length);
   for (const e of v.edges) {
     const w = W[e.k - 1][e.i][e.j];
     const gW = gWs[e.k - 1];
     const gv = gW ? gW[e.i][e.j] : undefined;
     const x = grad ? gv : w;
+    const mag = x === undefined ? -1 : x === null ? Infinity : Math.abs(x);
+    const hidden = cut >= 0 && mag < cut;
+    set(e.line, "visibility", hidden ? "hidden" : null);
+    set(e.hit, "visibility", hidden ? "hidden" : null);
     let stroke;
     let widthPx;
     let opacity;
