@@ -41,8 +41,8 @@ class Activation:
         subtract from 1 a number close to 1 where |h| nears 1 (exactly 0 once h rounds to 1:
         sigmoid a > 37, tanh |a| > 19, where sigmoid'(40) = 4.2e-18). They are kept where
         |h| <= 0.875 (their relative error is at most ~6 ulps there), i.e. where the value is at
-        least ``h_form_floor``; the form in a replaces the others, entry by entry when they are
-        few, the whole array at once when they are many (fancy indexing costs more then).
+        least ``h_form_floor``; the form in a replaces the others. Each entry's value depends on
+        its own a and h only (a row or a single entry gives the same numbers as the whole layer).
         """
         if self.g_prime_from_h is None:
             return self.g_prime(a)
@@ -51,9 +51,10 @@ class Activation:
         n_low = int(np.count_nonzero(low))
         if n_low == 0:
             return d
-        if n_low * 8 > low.size:
-            return self.g_prime(a)
-        d[low] = self.g_prime(a[low])
+        if n_low * 8 > low.size:  # many: the a-form on the whole array, kept only where needed
+            np.copyto(d, self.g_prime(a), where=low)
+        else:
+            d[low] = self.g_prime(a[low])
         return d
 
 
