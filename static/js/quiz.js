@@ -308,8 +308,8 @@ function render() {
     el("span", { class: "quiz-side" },
       el("span", { "data-testid": "quiz-score", "data-asked": quiz.score.asked, "data-correct": quiz.score.correct, title: meanError(quiz.score), text: scoreText(quiz.score) }),
       el("label", { class: "inline" }, "seed", seed),
-      el("button", { type: "button", class: "small", "data-testid": "quiz-reset", onclick: resetScore, "aria-label": "Start the score again", text: "New score" }),
-      el("button", { type: "button", class: "small", "data-testid": "quiz-off", onclick: () => setOn(false), "aria-label": "Turn quiz mode off", text: "Quiz off" })),
+      el("button", { type: "button", class: "small", "data-testid": "quiz-reset", onclick: resetScore, title: "Start the score again", text: "New score" }),
+      el("button", { type: "button", class: "small", "data-testid": "quiz-off", onclick: () => setOn(false), title: "Turn quiz mode off", text: "Quiz off" })),
   );
   if (quiz.error) parts.push(el("p", { class: "error quiz-error", role: "alert", "data-testid": "quiz-error", text: quiz.error }));
   const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.testid : null;

@@ -22,7 +22,7 @@ function renderTrack(track, s, L, stage, hasTrace) {
         type: "button", "data-stage": i, "data-testid": `stage-${i}`,
         class: i === stage ? "current" : i < stage ? "done" : null,
         "aria-current": i === stage ? "step" : null,
-        "aria-label": `Go to ${stageName(i, L)}`, title: stageName(i, L),
+        "aria-label": `${stageShort(i, L)}: go to ${stageName(i, L)}`, title: stageName(i, L),
         disabled: !hasTrace || (i === lastStage(L) && stage !== i) || s.playing ? true : null,
         text: stageShort(i, L),
       }),

@@ -89,7 +89,7 @@ function build(element, d) {
   parts.push(
     el("label", {}, `x (${n0})`, refs.x),
     el("label", {}, classification ? "label" : "target y", refs.y),
-    el("button", { type: "button", class: "small", "data-testid": "ex-trace-input", "aria-label": "Trace the typed input", onclick: trace, text: "trace input" }),
+    el("button", { type: "button", class: "small", "data-testid": "ex-trace-input", title: "Trace the typed input", onclick: trace, text: "trace input" }),
   );
   refs.current = el("p", { class: "current", "data-testid": "example-current" });
   element.replaceChildren(...parts, refs.current);

@@ -1,0 +1,70 @@
+"""Screen readers and keyboards: axe-core (vendored under tests/e2e/vendor/axe-core, pinned) finds
+no serious or critical violation on the lab, quiz, compare and projector pages, with the rules a
+room needs switched on (label-content-name-mismatch is off by default in axe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from .room_support import sized
+from .support import ROOT, Lab
+
+pytestmark = pytest.mark.e2e
+
+AXE_VERSION = "4.10.3"
+AXE = ROOT / "tests" / "e2e" / "vendor" / "axe-core" / "axe.min.js"
+EXTRA_RULES = ["label-content-name-mismatch", "p-as-heading", "table-fake-caption", "td-has-header"]
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate("axe.version") == AXE_VERSION
+    violations = page.evaluate(
+        """async (extra) => {
+             const rules = Object.fromEntries(extra.map((id) => [id, { enabled: true }]));
+             const r = await axe.run(document, { resultTypes: ["violations"], rules });
+             return r.violations.map((v) => ({ id: v.id, impact: v.impact,
+               nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+           }""",
+        EXTRA_RULES,
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def _step(lab: Lab, presses: int) -> None:
+    for _ in range(presses):
+        stage = lab.stage
+        lab.page.keyboard.press("f")
+        lab.wait_stage(stage + 1)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
+def test_the_lab_page_has_no_serious_violation(lab: Lab, width: int, height: int) -> None:
+    sized(lab.page, width, height)
+    lab.open("?ds=moons&sizes=2,8,8,2&act=tanh&seed=0")
+    _step(lab, 3)  # equations, layer panels and the diagram all drawn with numbers
+    assert _axe(lab.page) == []
+
+
+def test_the_quiz_page_has_no_serious_violation(lab: Lab) -> None:
+    lab.open("?ds=xor&sizes=2,3,2&act=tanh&seed=1&quiz=1")
+    lab.page.get_by_test_id("btn-forward").click()  # a question is asked
+    lab.page.wait_for_timeout(300)
+    assert _axe(lab.page) == []
+
+
+def test_the_projector_page_has_no_serious_violation(lab: Lab) -> None:
+    lab.open("?lesson=xor-hidden-layer&projector=1")
+    _step(lab, 2)
+    assert _axe(lab.page) == []
+
+
+def test_the_compare_page_has_no_serious_violation(lab: Lab) -> None:
+    page = lab.page
+    page.goto("/compare")
+    page.wait_for_function("!!document.body.dataset.networkA && !!document.body.dataset.networkB", timeout=20_000)
+    page.wait_for_timeout(500)
+    assert _axe(page) == []
