@@ -29,49 +29,51 @@ class Activation:
     g_prime: Callable[[Array], Array]
     formula: str  # g(a) as plain text, for documentation and the page
     derivative: str  # g'(a) as plain text
-    # g' in terms of h = g(a), as the seed writes it (sigmoid, tanh), and the value of it below
-    # which that form may have lost precision (see ``g_prime_given``)
-    g_prime_from_h: Callable[[Array], Array] | None = None
-    h_form_floor: float = 0.0
+    # g' from a and h = g(a) together, for backward, which has both (defaults to g_prime(a))
+    g_prime_from_a_h: Callable[[Array, Array], Array] | None = None
 
     def g_prime_given(self, a: Array, h: Array) -> Array:
-        """g'(a) when h = g(a) is already known (backward's call), as accurate as ``g_prime(a)``.
-
-        The seed's forms in h, g(a)(1 - g(a)) and 1 - g(a)^2, are one multiply-add, but they
-        subtract from 1 a number close to 1 where |h| nears 1 (exactly 0 once h rounds to 1:
-        sigmoid a > 37, tanh |a| > 19, where sigmoid'(40) = 4.2e-18). They are kept where
-        |h| <= 0.875 (their relative error is at most ~6 ulps there), i.e. where the value is at
-        least ``h_form_floor``; the form in a replaces the others. Each entry's value depends on
-        its own a and h only (a row or a single entry gives the same numbers as the whole layer).
-        """
-        if self.g_prime_from_h is None:
-            return self.g_prime(a)
-        d = self.g_prime_from_h(h)
-        low = d < self.h_form_floor
-        n_low = int(np.count_nonzero(low))
-        if n_low == 0:
-            return d
-        if n_low * 8 > low.size:  # many: the a-form on the whole array, kept only where needed
-            np.copyto(d, self.g_prime(a), where=low)
-        else:
-            d[low] = self.g_prime(a[low])
-        return d
+        """g'(a) when h = g(a) is already known (backward's call): bit for bit ``g_prime(a)``."""
+        return self.g_prime(a) if self.g_prime_from_a_h is None else self.g_prime_from_a_h(a, h)
 
 
-# 1 - h^2 (and 1 - s) lose about eps h^2 / (1 - h^2) in relative terms: 3.3 ulps at |h| = 0.875,
-# where tanh' = 1 - 0.875^2 and sigmoid' = 0.875 (1 - 0.875). (A sigmoid' this small may also come
-# from h < 0.125, where s (1 - s) is accurate: recomputing it there only costs time.)
+# The seed's forms in h, g(a)(1 - g(a)) and 1 - g(a)^2, are one multiply-add, but they subtract
+# from 1 a number close to 1 where |h| nears 1 (exactly 0 once h rounds to 1: sigmoid a > 37, tanh
+# |a| > 19, where sigmoid'(40) = 4.2e-18). They lose about eps h^2 / (1 - h^2) in relative terms,
+# 3.3 ulps at |h| = 0.875, where tanh' = 1 - 0.875^2 and sigmoid' = 0.875 (1 - 0.875). So g' takes
+# the form in h where its value is at least that floor, and the form in a (numerics) elsewhere,
+# entry by entry: each value depends on its own a only, whatever array it comes in.
+# (A sigmoid' below the floor may also come from h < 0.125, where s (1 - s) is accurate too.)
 H_FORM_LIMIT = 0.875
 TANH_H_FORM_FLOOR = 1.0 - H_FORM_LIMIT**2
 SIGMOID_H_FORM_FLOOR = H_FORM_LIMIT * (1.0 - H_FORM_LIMIT)
 
 
-def _sigmoid_prime_from_h(s: Array) -> Array:
-    return s * (1.0 - s)  # g'(z) = g(z)(1 - g(z)), as in the seed
+def _accurate(d: Array, a: Array, floor: float, a_form: Callable[[Array], Array]) -> Array:
+    """d (g' from h), with ``a_form`` put in wherever d is below ``floor``."""
+    low = d < floor
+    n_low = int(np.count_nonzero(low))
+    if n_low * 8 > low.size:  # many: the a-form on the whole array (fancy indexing costs more)
+        np.copyto(d, a_form(a), where=low)
+    elif n_low:
+        d[low] = a_form(a[low])
+    return d
 
 
-def _tanh_prime_from_h(t: Array) -> Array:
-    return 1.0 - t * t  # g'(z) = 1 - g(z)^2, as in the seed
+def _sigmoid_prime_given(a: Array, s: Array) -> Array:
+    return _accurate(s * (1.0 - s), a, SIGMOID_H_FORM_FLOOR, sigmoid_prime)  # g(z)(1 - g(z)), as in the seed
+
+
+def _tanh_prime_given(a: Array, t: Array) -> Array:
+    return _accurate(1.0 - t * t, a, TANH_H_FORM_FLOOR, tanh_prime)  # 1 - g(z)^2, as in the seed
+
+
+def _sigmoid_prime(a: Array) -> Array:
+    return _sigmoid_prime_given(a, sigmoid(a))
+
+
+def _tanh_prime(a: Array) -> Array:
+    return _tanh_prime_given(a, np.tanh(a))
 
 
 def _linear(a: Array) -> Array:
@@ -102,11 +104,8 @@ def _leaky_relu_prime(a: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation(
-            "sigmoid", sigmoid, sigmoid_prime, "1 / (1 + exp(-a))", "g(a) (1 - g(a))", _sigmoid_prime_from_h,
-            SIGMOID_H_FORM_FLOOR,
-        ),
-        Activation("tanh", np.tanh, tanh_prime, "tanh(a)", "1 - g(a)^2", _tanh_prime_from_h, TANH_H_FORM_FLOOR),
+        Activation("sigmoid", sigmoid, _sigmoid_prime, "1 / (1 + exp(-a))", "g(a) (1 - g(a))", _sigmoid_prime_given),
+        Activation("tanh", np.tanh, _tanh_prime, "tanh(a)", "1 - g(a)^2", _tanh_prime_given),
         Activation("linear", _linear, _linear_prime, "a", "1"),
         Activation("relu", _relu, _relu_prime, "max(0, a)", "1 if a > 0 else 0"),
         Activation(

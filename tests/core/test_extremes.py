@@ -287,3 +287,16 @@ def test_backward_derivative_switches_form_without_a_seam(name: str) -> None:
     for x, got in zip(a[::7], d[::7], strict=True):
         exact = _mp_sigmoid(x) * _mp_sigmoid(-x) if name == "sigmoid" else _mp_tanh_prime(x)
         assert close(float(got), exact), (x, got)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_derivative_is_entry_wise_whatever_the_array(name: str) -> None:
+    # mostly saturated, mostly not, single entries: each g'(a) is the same bits in every case
+    act = f.get_activation(name)
+    rng = np.random.default_rng(5)
+    for scale in (0.3, 5.0):
+        a = rng.normal(scale=scale, size=(6, 7))
+        whole = act.g_prime(a)
+        assert act.g_prime_given(a, act.g(a)).tobytes() == whole.tobytes()
+        for i, j in np.ndindex(*a.shape):
+            assert act.g_prime(a[i : i + 1, j : j + 1])[0, 0] == whole[i, j]
