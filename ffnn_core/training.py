@@ -169,9 +169,16 @@ def _train_minibatch(
     over the examples of ||grad_a_k||, which is ||grad_a_k||_F / sqrt(N)) and its divergence check."""
     with np.errstate(all="ignore"):  # huge or non-finite values are reported, not warned about
         trace = _train_step(network, X, targets, optimizer)
-        W_norms = [float(np.linalg.norm(g)) for g in trace.grad_W]
-        a_norms = [float(np.linalg.norm(g)) / math.sqrt(g.shape[0]) for g in trace.grad_a]
+        W_norms = [_norm(g) for g in trace.grad_W]
+        a_norms = [_norm(g) / math.sqrt(len(g)) for g in trace.grad_a]
         return W_norms, a_norms, _first_non_finite(trace, network, W_norms + a_norms)
+
+
+def _norm(g: Array) -> float:
+    """||g||_F, the same float as np.linalg.norm(g) (the root of x . x, x = g flattened), without
+    its checks: 0.8 us less per call, 6 calls per [2, 8, 8, 2] minibatch (bench_core)."""
+    x = g.ravel()
+    return math.sqrt(x.dot(x))
 
 
 def _first_non_finite(trace: TrainingTrace, network: Network, norms: list[float]) -> Divergence | None:
