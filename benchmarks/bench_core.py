@@ -4,17 +4,20 @@ Run:  python benchmarks/bench_core.py   (add --quick for a tenth of the repeats)
 
 For every shape (tanh hidden layers, softmax + cross-entropy, plain SGD, targets encoded once
 beforehand as ``train`` does) four functions are timed in turns, one call of each per round, so
-all four see the same machine load (the machine may be shared: only the ratios of one run mean
+all five see the same machine load (the machine may be shared: only the ratios of one run mean
 anything, and the load average is printed with them):
     minimal   a hand-written MLP step: forward, the notes' backward without grad_h_0
               (g' = 1 - h^2 as the notes write it for tanh), the loss, the SGD update
+    +numerics the same minimal step calling the core's numerics where the core has its own: the loss
+              and grad_a_L (losses), g' (activations.g_prime_given, accurate where 1 - h^2 is not),
+              the update (optimizers); it separates their cost from the passes' own overhead
     step      ffnn_core.train_step: the same work through the core's code
     train     one minibatch of ffnn_core.train: the step, its history norms and divergence check
     matmuls   only the step's matrix products, on arrays of its shapes:
                 forward  h_{k-1} @ W_k^T (k = 1..L); backward grad_a_k^T @ h_{k-1} (k = 1..L)
                 and grad_a_k @ W_k (k = 2..L)
-and the medians are printed with step / minimal, train / minimal and the BLAS share
-matmuls / step. BLAS runs on one thread (threadpoolctl), as training does in the server; the
+and the medians are printed with step / minimal (the target's ratio), step / +numerics, train /
+minimal and the BLAS share matmuls / step. BLAS runs on one thread (threadpoolctl), as training does in the server; the
 largest shape is timed again with BLAS on every CPU.
 
 Target: step / minimal <= 1.2 at every shape.
@@ -37,7 +40,8 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ffnn_core import Network, NetworkConfig, Optimizer, Targets, encode_targets, train_step
-from ffnn_core.numerics import Array
+from ffnn_core.numerics import Array, softmax
+from ffnn_core.optimizers import _apply_update
 from ffnn_core.training import _train_minibatch
 
 # (sizes, batch size, timed repeats)
@@ -90,6 +94,33 @@ def minimal_mlp_step(X: Array, Y: Array, W: list[Array], b: list[Array], eta: fl
     return run
 
 
+def minimal_step_with_core_numerics(network: Network, X: Array, Y: Array, optimizer: Optimizer) -> Callable[[], None]:
+    """``minimal_mlp_step`` with the core's loss, grad_a_L, g' and update in place of its own lines."""
+    N = X.shape[0]
+    W, b, L = network.W, network.b, len(network.W)
+    pair = network.config.output_loss
+    g = network.config.hidden_activations
+
+    def run() -> None:
+        a, h = [], [X]
+        for k in range(1, L):
+            a.append(h[k - 1] @ W[k - 1].T + b[k - 1])
+            h.append(np.tanh(a[k - 1]))
+        a_L = h[L - 1] @ W[L - 1].T + b[L - 1]
+        y_hat = softmax(a_L)
+        _loss = float(pair.per_example_loss(a_L, y_hat, Y).sum()) / N
+        grad_a = pair.grad_a_L(a_L, y_hat, Y)
+        grad_W, grad_b = [], []
+        for k in range(L, 0, -1):
+            grad_W.insert(0, grad_a.T @ h[k - 1] / N)
+            grad_b.insert(0, grad_a.sum(axis=0) / N)
+            if k > 1:
+                grad_a = (grad_a @ W[k - 1]) * g[k - 2].g_prime_given(a[k - 2], h[k - 1])
+        _apply_update(network, grad_W, grad_b, optimizer)
+
+    return run
+
+
 def matmuls_of_step(network: Network, X: Array) -> Callable[[], None]:
     """Only the matrix products of one training step, on arrays of the step's shapes."""
     rng = np.random.default_rng(1)
@@ -110,15 +141,17 @@ def matmuls_of_step(network: Network, X: Array) -> Callable[[], None]:
 
 
 def bench_shape(sizes: tuple[int, ...], batch: int, repeats: int) -> list[float]:
-    """Medians (ns) of: the minimal MLP step, train_step, train's minibatch, the matmuls alone."""
+    """Medians (ns) of: the minimal MLP step, with the core's numerics, train_step, train's minibatch,
+    the matmuls alone."""
     rng = np.random.default_rng(0)
     config = NetworkConfig.build(list(sizes), "tanh", output="softmax", loss="cross_entropy", seed=0)
     X = rng.standard_normal((batch, sizes[0]))
     targets = encode_targets(rng.integers(0, sizes[-1], size=batch), sizes[-1], config.loss)
     optimizer = Optimizer("sgd", eta=1e-3)
-    minimal_net, step_net, train_net = (Network.create(config) for _ in range(3))
+    minimal_net, numerics_net, step_net, train_net = (Network.create(config) for _ in range(4))
     fns: list[Callable[[], object]] = [
         minimal_mlp_step(X, targets.Y, minimal_net.W, minimal_net.b, optimizer.eta),
+        minimal_step_with_core_numerics(numerics_net, X, targets.Y, optimizer),
         lambda: train_step(step_net, X, targets, optimizer),
         lambda: _train_minibatch(train_net, X, Targets(targets.Y, None), optimizer),
         matmuls_of_step(step_net, X),
@@ -127,11 +160,12 @@ def bench_shape(sizes: tuple[int, ...], batch: int, repeats: int) -> list[float]
 
 
 def print_row(sizes: tuple[int, ...], batch: int, threads: int, repeats: int, medians: list[float]) -> float:
-    minimal, step, minibatch, matmuls = medians
+    minimal, numerics, step, minibatch, matmuls = medians
     ratio = step / minimal
     print(
-        f"{list(sizes)!s:<24}{batch:>6}{threads:>5}{repeats:>8}{_time(minimal)}{_time(step)}{ratio:>7.2f}"
-        f"{_time(minibatch)}{minibatch / minimal:>7.2f}{100 * matmuls / step:>7.0f}%"
+        f"{list(sizes)!s:<22}{batch:>6}{threads:>5}{repeats:>8}{_time(minimal)}{_time(numerics)}{_time(step)}"
+        f"{ratio:>7.2f}{step / numerics:>7.2f}{_time(minibatch)}{minibatch / minimal:>7.2f}"
+        f"{100 * matmuls / step:>6.0f}%"
     )
     return ratio
 
@@ -149,10 +183,11 @@ def main() -> None:
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {cpus} CPU(s), load average {load}")
-    print("medians of interleaved calls; ratio = ffnn_core / minimal MLP; BLAS share = matmuls / train_step")
+    print("medians of interleaved calls; ratios: train_step / minimal, train_step / +numerics, train / minimal;")
+    print("BLAS share = the step's matmuls alone / train_step; BLAS = BLAS threads")
     print(
-        f"{'sizes':<24}{'batch':>6}{'BLAS':>5}{'repeats':>8}{'minimal':>13}{'train_step':>13}{'ratio':>7}"
-        f"{'train/batch':>13}{'ratio':>7}{'BLAS':>8}"
+        f"{'sizes':<22}{'batch':>6}{'BLAS':>5}{'repeats':>8}{'minimal':>13}{'+numerics':>13}{'train_step':>13}"
+        f"{'ratio':>7}{'/+num':>7}{'train/batch':>13}{'ratio':>7}{'BLAS':>7}"
     )
     ratios = []
     for sizes, batch, repeats in SHAPES:
@@ -166,8 +201,10 @@ def main() -> None:
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     worst = max(ratios)
     verdict = "met" if worst <= TARGET_RATIO else "MISSED"
-    print(f"target train_step <= {TARGET_RATIO}x the minimal MLP at every shape (1 BLAS thread): "
-          f"worst {worst:.2f}x ({verdict})")
+    print(
+        f"target train_step <= {TARGET_RATIO}x the minimal MLP at every shape (1 BLAS thread): "
+        f"worst {worst:.2f}x ({verdict})"
+    )
 
 
 if __name__ == "__main__":
