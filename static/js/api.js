@@ -149,4 +149,7 @@ export const api = {
   blame: (id, examples, layer, j, example = 0) => request("POST", `/networks/${id}/blame`, { ...examples, layer, j, example }),
   contributions: (id, examples, layer) => request("POST", `/networks/${id}/contributions`, { ...examples, layer }),
   whatIf: (id, examples, etas) => request("POST", `/networks/${id}/what-if`, { ...examples, etas }),
+  // Derivations: entry = {quantity, layer, index, example}; body = {layer, i, j, max_paths, example}.
+  derivation: (id, examples, entry) => request("POST", `/networks/${id}/derivation`, { ...examples, ...entry }),
+  paths: (id, examples, body) => request("POST", `/networks/${id}/paths`, { ...examples, ...body }),
 };

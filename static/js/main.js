@@ -4,6 +4,7 @@
 
 import { api, ApiError } from "./api.js";
 import { bindControls } from "./controls.js";
+import * as derivation from "./derive.js";
 import { createEditor } from "./editor.js";
 import * as insight from "./insight.js";
 import { projectionFetches } from "./lab/fetchextras.js";
@@ -94,6 +95,7 @@ async function init() {
   const share = createShare({ lab, $, writeUrl });
   bindControls({ lab, sched, renderer, editor, share, quiz, $, perf, writeUrl });
   insight.init({ retrace: () => lab.refreshTrace(), store, sched });
+  derivation.init({ store });
   writeUrl();
   const built = lab.build({ keepExample: !!parsed.example });
   await built;
