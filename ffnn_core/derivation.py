@@ -252,8 +252,8 @@ def _grad_h(network: Network, trace: BackwardTrace, k: int, j: int, n: int) -> D
 def _grad_a(network: Network, trace: BackwardTrace, k: int, i: int, n: int) -> Derivation:
     act = network.config.hidden_activations[k - 1]
     a = float(trace.forward.a[k - 1][n, i])
-    # g'(a) as backward evaluates it (from h where g' is a function of g)
-    g_prime = float(act.g_prime_given(np.array([a]), trace.forward.h[k][n, i : i + 1])[0])
+    # g'(a) exactly as backward evaluates it: over the whole layer (its form may depend on all entries)
+    g_prime = float(act.g_prime_given(trace.forward.a[k - 1], trace.forward.h[k])[n, i])
     terms = [term([
         factor(f"grad_h_{k}[{i}]", trace.grad_h[k][n, i], "grad_h", k, (i,), n),
         factor(f"g'(a_{k}[{i}])", g_prime, "g_prime", k, (i,), n),

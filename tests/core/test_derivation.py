@@ -81,7 +81,7 @@ def lookup(
         "a": lambda: fwd.a[layer - 1][row], "h": lambda: fwd.h[layer][row], "W": lambda: net.W[layer - 1],
         "b": lambda: net.b[layer - 1], "grad_a": lambda: trace.grad_a[layer - 1][row],
         "grad_h": lambda: trace.grad_h[layer][row], "y": lambda: trace.targets.Y[row],
-        "g_prime": lambda: acts[layer - 1].g_prime_given(fwd.a[layer - 1][row], fwd.h[layer][row]),
+        "g_prime": lambda: acts[layer - 1].g_prime_given(fwd.a[layer - 1], fwd.h[layer])[row],
     }  # fmt: skip
     return float(arrays[quantity]()[index])
 
