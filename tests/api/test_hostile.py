@@ -1,0 +1,196 @@
+"""Hostile and clumsy requests, one test per class of issue 13: each answers a precise 4xx, changes
+nothing, and leaves the server answering.
+
+The numerics of that issue are tested in the core (tests/core/test_extremes.py, against mpmath);
+here only what a request can reach: the optimiser's own step counter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.main import create_app
+from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error, make_settings
+
+XOR = {"name": "xor", "n": 20}
+HUGE_LABELS = [2**63, 2**64 - 1, 2**64, 10**30, -(2**63) - 1]
+
+
+def still_answers(client: TestClient) -> None:
+    assert client.get(f"{API}/meta").status_code == 200
+
+
+def unchanged(client: TestClient, net: dict[str, Any]) -> None:
+    assert client.get(f"{API}/networks/{net['id']}").json() == net
+
+
+def network_count(client: TestClient) -> int:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    return len(store)
+
+
+BODY_ROUTES = {
+    "backward": {},
+    "step": {},
+    "gradcheck": {},
+    "blame": {"layer": 1, "j": 0},
+    "diagnostics": {},
+    "what-if": {"etas": [0.1]},
+}
+
+
+@pytest.mark.parametrize("label", HUGE_LABELS, ids=str)
+@pytest.mark.parametrize("operation", list(BODY_ROUTES))
+def test_class_labels_beyond_int64_are_out_of_range(
+    client: TestClient, create_network: CreateNetwork, operation: str, label: int
+) -> None:
+    # They were 500 (int64 overflow) on every route that takes labels.
+    net = create_network(dataset=XOR)
+    body = {"x": [[0.5, -1.0]], "y": [label], **BODY_ROUTES[operation]}
+    response = client.post(f"{API}/networks/{net['id']}/{operation}", json=body)
+    assert_error(response, 422, f"class label {label} is out of range", "labels must be 0..1")
+    unchanged(client, net)
+    still_answers(client)
+
+
+@pytest.mark.parametrize("field", ["step", "epoch"])
+@pytest.mark.parametrize("value", [2**53, 2**64 - 1, 2**64, 10**40])
+def test_import_with_counters_beyond_the_bound_is_refused_and_stores_nothing(
+    client: TestClient, create_network: CreateNetwork, field: str, value: int
+) -> None:
+    # 2^64 stored the network and answered 500; 2^64 - 1 was stored and broke every later read.
+    net = create_network()
+    client.post(f"{API}/networks/{net['id']}/step", json={"x": [[0.5, -1.0]], "y": [1], "optimizer": {"name": "adam"}})
+    net = client.get(f"{API}/networks/{net['id']}").json()
+    document = client.get(f"{API}/networks/{net['id']}/export").json()
+    before = network_count(client)
+    response = client.post(f"{API}/networks/import", json={**document, field: value})
+    assert_error(response, 422, field, "less than or equal to 9007199254740991")
+    counter = {**document, "optimizer_state": {**document["optimizer_state"], "adam.t": [[float(2**60)]]}}
+    response = client.post(f"{API}/networks/import", json=counter)
+    assert_error(response, 422, "adam.t", "from 0 to 9007199254740991")
+    assert network_count(client) == before
+    unchanged(client, net)
+    still_answers(client)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rows", [2**31]),
+        ("max_entries", 2**70),
+        ("drop_g_prime_layer", 2**64),
+        ("layers", [2**63]),
+    ],
+)
+def test_every_integer_field_names_its_bound(
+    client: TestClient, create_network: CreateNetwork, field: str, value: Any
+) -> None:
+    net = create_network(dataset=XOR)
+    body: dict[str, Any] = {field: value} if field == "rows" else {"rows": [0], field: value}
+    response = client.post(f"{API}/networks/{net['id']}/gradcheck", json=body)
+    assert_error(response, 422, field, "less than or equal to 2147483647")
+    for path, payload in (
+        ("/parameters", {"name": "b", "layer": 2**63, "i": 0, "value": 1.0}),
+        ("/train", {"epochs": 2**64}),
+        ("/train", {"batch_size": 2**64}),
+    ):
+        method = "PATCH" if path == "/parameters" else "POST"
+        response = client.request(method, f"{API}/networks/{net['id']}{path}", json=payload)
+        assert_error(response, 422, "less than or equal to 2147483647")
+    unchanged(client, net)
+    still_answers(client)
+
+
+UNPARSEABLE = [
+    (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),  # 60 kB, under max_body_bytes
+    (b'{"x": [[0.5, "\xff\xfe"]]}', "not UTF-8"),
+    (b'{"x": [[' + b"1" + b"0" * 5000 + b", 0]]}", "more than 4300 digits"),
+    (b'{"x": [[0.5, ', "not valid JSON at character"),
+]
+
+
+def _body_routes(client: TestClient, network_id: str) -> list[tuple[str, str]]:
+    """Every operation with a request body, from the OpenAPI document."""
+    routes = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                routes.append((method.upper(), path.replace("{network_id}", network_id)))
+    assert len(routes) >= 15  # every computation, network, training, lesson and insight body route
+    return routes
+
+
+@pytest.mark.parametrize(("raw", "message"), UNPARSEABLE, ids=["deep", "non-utf8", "10**5000", "truncated"])
+def test_unparseable_bodies_get_the_same_precise_422_on_every_route(
+    client: TestClient, create_network: CreateNetwork, raw: bytes, message: str
+) -> None:
+    net = create_network(dataset=XOR)
+    before = network_count(client)
+    for method, path in _body_routes(client, net["id"]):
+        response = client.request(method, path, content=raw, headers=JSON_TYPE)
+        detail = assert_error(response, 422, "the request body is not valid JSON", message)
+        assert "There was an error parsing the body" not in detail, (method, path)
+    assert network_count(client) == before
+    unchanged(client, net)
+    still_answers(client)
+
+
+@pytest.mark.parametrize("operation", ["reset", "train/stop", "step"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"},
+     {"content-type": "multipart/form-data; boundary=x"}],
+    ids=["none", "text/plain", "form", "multipart"],
+)
+def test_state_changes_need_a_json_content_type(
+    client: TestClient, create_network: CreateNetwork, operation: str, headers: dict[str, str]
+) -> None:
+    # What a cross-site form (or a no-cors fetch) can send: refused, nothing changes.
+    net = create_network()
+    stepped = client.post(f"{API}/networks/{net['id']}/step", json={"x": [[0.5, -1.0]], "y": [1]})
+    assert stepped.status_code == 200
+    net = client.get(f"{API}/networks/{net['id']}").json()
+    content = b'{"x": [[0.5, -1.0]], "y": [1]}' if operation == "step" else b""
+    response = client.post(f"{API}/networks/{net['id']}/{operation}", content=content, headers=headers)
+    assert_error(response, 415, "must be sent with Content-Type: application/json")
+    unchanged(client, net)
+    # the same request marked as JSON goes through
+    assert client.post(f"{API}/networks/{net['id']}/reset", headers=JSON_TYPE).json()["step"] == 0
+    still_answers(client)
+
+
+def test_page_security_headers_and_allowed_hosts() -> None:
+    app = create_app(make_settings(allowed_hosts=("lab.example.org",)))
+    with TestClient(app, base_url="http://lab.example.org") as client:
+        for path in ("/", "/compare"):
+            headers = client.get(path).headers
+            csp = headers["content-security-policy"]
+            script_src = next(p for p in csp.split("; ") if p.startswith("script-src"))
+            assert script_src == "script-src 'self'"  # no inline script, no eval
+            assert "frame-ancestors 'none'" in csp
+            assert headers["x-content-type-options"] == "nosniff"
+        before = network_count(client)
+        response = client.post(f"{API}/networks", json={"sizes": [2, 2]}, headers={"host": "evil.example"})
+        assert response.status_code == 400 and "Invalid host header" in response.text
+        assert network_count(client) == before
+        still_answers(client)
+
+
+def test_a_fresh_optimiser_counts_from_one(client: TestClient, create_network: CreateNetwork) -> None:
+    # Adam's t was the network's total step count: SGD steps first shifted its bias correction.
+    net = create_network()
+    url = f"{API}/networks/{net['id']}/step"
+    body: dict[str, Any] = {"x": [[0.5, -1.0]], "y": [1]}
+    for _ in range(3):
+        client.post(url, json={**body, "optimizer": {"name": "sgd"}})
+    first = client.post(url, json={**body, "optimizer": {"name": "adam", "eta": 0.01}}).json()
+    assert first["step"] == 4 and first["update"]["t"] == 1
+    assert first["update"]["state_before"]["adam.m_W"][0] == [[0.0, 0.0]] * 3
+    second = client.post(url, json={**body, "optimizer": {"name": "adam", "eta": 0.005}}).json()
+    assert second["update"]["t"] == 2  # a new eta is the same optimiser
+    document = client.get(f"{API}/networks/{net['id']}/export").json()
+    assert document["optimizer_state"]["adam.t"] == [[2.0]] and "sgd.t" not in document["optimizer_state"]
+    still_answers(client)
