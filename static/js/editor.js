@@ -3,10 +3,17 @@
 import { el, full } from "./format.js";
 
 export function createEditor(host, lab) {
-  const close = () => host.replaceChildren();
+  let opener = null; // what had the focus (a number reached by keyboard gets it back on close)
+  const close = () => {
+    const hadFocus = host.contains(document.activeElement);
+    host.replaceChildren();
+    if (hadFocus && opener && opener.isConnected) opener.focus();
+    opener = null;
+  };
 
   function open({ name, layer, i, j, value, clientX, clientY }) {
     close();
+    opener = document.activeElement && document.activeElement !== document.body ? document.activeElement : null;
     const label = name === "W" ? `W_${layer}[${i},${j}]` : `b_${layer}[${i}]`;
     const input = el("input", { type: "text", inputmode: "decimal", value: full(value), "data-testid": "editor-input", "aria-label": `New value of ${label}` });
     const error = el("p", { class: "error", role: "alert", "data-testid": "editor-error", hidden: true });

@@ -9,6 +9,7 @@
 // attributes that changed, so a step redraws quickly even with thousands of edges.
 
 import { bindEditClicks } from "../editclick.js";
+import { bindRoving, pressAt, refreshRoving } from "../keynav.js";
 import { divergingColor, fmt, full, maxAbs } from "../format.js";
 import { backwardKnown, forwardKnown, gradHKnown, litLayer } from "../stages.js";
 
@@ -78,7 +79,7 @@ function build(element, sizes, output, activations) {
   const L = sizes.length - 1;
   const g = geometry(element, sizes);
   const { width, height, r, xs, ys, showText, fontSize } = g;
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "data-testid": "diagram-svg" });
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "group", "aria-label": "Network diagram: arrow keys move between units, Enter edits a bias", "data-testid": "diagram-svg" });
   const band = s("rect", { class: "lit-band", y: 4, height: height - 8, rx: 8, visibility: "hidden" });
   const divergedBand = s("rect", { class: "diverged-band", y: 2, height: height - 4, rx: 8, visibility: "hidden" });
   svg.append(band, divergedBand);
@@ -117,13 +118,14 @@ function build(element, sizes, output, activations) {
     for (let i = 0; i < sizes[k]; i++) {
       const cx = xs[k];
       const cy = ys[k][i];
-      const group = s("g", { "data-testid": `neuron-${k}-${i}` });
-      const n = { k, i };
+      // Focusable: arrow keys move within the layer (Up/Down) and across layers; Enter edits b_k[i].
+      const group = s("g", { "data-testid": `neuron-${k}-${i}`, "data-nav": `${k}:${i}`, role: "button", tabindex: "-1" });
+      const n = { k, i, group };
       if (k === 0) {
         n.h = s("circle", { cx, cy, r, class: "half", "data-testid": `dg-h-0-${i}`, "data-tip-of": `x:0:${i}` });
         group.append(n.h);
         if (showText) {
-          n.hText = text(cx, cy, `x${sub(i + 1)}`, "neuron-text", { "font-size": fontSize });
+          n.hText = text(cx, cy, `x${sub(i + 1)}`, "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
           group.append(n.hText);
         }
       } else {
@@ -131,8 +133,8 @@ function build(element, sizes, output, activations) {
         n.h = s("path", { d: `M ${cx} ${cy - r} A ${r} ${r} 0 0 1 ${cx} ${cy + r} Z`, class: "half", "data-testid": `dg-h-${k}-${i}`, "data-tip-of": `h:${k}:${i}` });
         group.append(n.a, n.h);
         if (showText) {
-          n.aText = text(cx - r * 0.5, cy, "a", "neuron-text", { "font-size": fontSize });
-          n.hText = text(cx + r * 0.52, cy, k === L ? "\u0177" : "h", "neuron-text", { "font-size": fontSize });
+          n.aText = text(cx - r * 0.5, cy, "a", "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
+          n.hText = text(cx + r * 0.52, cy, k === L ? "\u0177" : "h", "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
           group.append(n.aText, n.hText);
         }
         const size = Math.max(6, Math.min(12, r * 0.45));
@@ -171,12 +173,17 @@ function build(element, sizes, output, activations) {
 export function render(element, data) {
   bindEditClicks(element);
   bindTips(element);
+  bindRoving(element, "g[data-nav]", (g) => g.dataset.nav.split(":").map(Number).reverse(), (g) => {
+    const bias = g.querySelector("rect.bias");
+    if (bias) pressAt(bias);
+  });
   const { sizes, W, b, trace, stage, mode, activations, output } = data;
   const L = sizes.length - 1;
   const key = `${sizes.join(",")}|${activations.join(",")}|${output}|${element.clientWidth}x${element.clientHeight}`;
   if (element._key !== key) {
     element._view = build(element, sizes, output, activations);
     element._key = key;
+    refreshRoving(element, "g[data-nav]");
   }
   element._data = data;
   const v = element._view;
@@ -269,7 +276,9 @@ export function render(element, data) {
     set(e.line, "stroke", stroke);
     set(e.line, "stroke-width", widthPx.toFixed(2));
     set(e.line, "stroke-opacity", opacity.toFixed(2));
-    set(e.line, "stroke-dasharray", x === undefined ? "3 3" : null);
+    // Negative edges are dashed, so the sign survives greyscale and colour blindness (unknown: dotted grey).
+    set(e.line, "stroke-dasharray", x === undefined ? "3 3" : x !== null && x < 0 ? "7 3" : null);
+    set(e.line, "data-sign", x === undefined || x === null ? null : x < 0 ? "-" : "+");
     set(e.hit, "data-value", w === null ? "NaN" : String(w));
     set(e.hit, "data-grad", gv === undefined ? null : gv === null ? "NaN" : String(gv));
   }
@@ -284,6 +293,7 @@ export function render(element, data) {
         set(n.h, "class", fill ? "half" : "half pending");
         set(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
         if (showText) setText(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x));
+        set(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
         continue;
       }
       const leftV = grad ? GA(k, i) : A(k, i);
@@ -306,6 +316,7 @@ export function render(element, data) {
       set(n.bias, "fill", shade(grad ? gbv : bv, bScale) ?? "#eceff3");
       set(n.bias, "data-value", bv === null ? "NaN" : String(bv));
       set(n.bias, "data-grad", gbv === undefined ? null : gbv === null ? "NaN" : String(gbv));
+      set(n.group, "aria-label", `layer ${k}, unit ${i}: ${grad ? "\u2207a" : "a"} = ${exact(leftV)}, ${grad ? "\u2207h" : k === L ? "\u0177" : "h"} = ${exact(rightV)}, b = ${exact(bv)}. Enter: edit b${sub(k)}[${i}]`);
     }
     const { head, foot } = v.labels[k];
     set(head, "class", `layer-label${lit === k ? " lit" : ""}`);

@@ -5,6 +5,7 @@
 // redraws its own small SVG charts, skipping charts whose inputs did not change.
 
 import { bindEditClicks } from "../editclick.js";
+import { bindRoving, pressAt, refreshRoving } from "../keynav.js";
 import { el, maxAbs, setNumber, setPending } from "../format.js";
 import { backwardKnown, forwardKnown, gradHKnown, litLayer } from "../stages.js";
 import { bars, heatmaps } from "../svgcharts.js";
@@ -172,6 +173,9 @@ export function render(element, data) {
     element._panels = panels;
     element._shapeKey = shapeKey;
     bindEditClicks(element);
+    // Every editable number (W_k and b_k) is reachable: one tab stop per table, arrows within it.
+    bindRoving(element, "td[data-edit]", (td) => [td.parentElement.rowIndex, td.cellIndex], pressAt);
+    for (const table of element.querySelectorAll("table")) refreshRoving(table, "td[data-edit]");
   }
   const panels = element._panels;
   const lit = litLayer(stage, L);

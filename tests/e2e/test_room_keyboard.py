@@ -1,0 +1,89 @@
+"""Keyboard reach: every unit of the diagram and every weight and bias of the layer panels can be
+reached and edited from the keyboard (one tab stop per group, arrow keys within a layer), the
+focus is always visible, and the edges keep their sign without colour (negative ones dashed)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .room_support import shot
+from .support import Lab
+
+pytestmark = pytest.mark.e2e
+
+_FOCUSED = "document.activeElement && (document.activeElement.dataset.nav || document.activeElement.dataset.edit || '')"
+
+
+def test_the_diagram_units_are_reached_and_edited_with_the_keyboard(lab: Lab) -> None:
+    lab.open("?ds=xor&sizes=2,3,2&act=tanh&seed=1")
+    page = lab.page
+    for _ in range(80):  # Tab from the top of the page until the diagram's tab stop
+        page.keyboard.press("Tab")
+        if page.evaluate("!!(document.activeElement && document.activeElement.dataset.nav)"):
+            break
+    assert page.evaluate(_FOCUSED) == "0:0", "the diagram is one tab stop, starting at x_1"
+    for key, where in [("ArrowRight", "1:0"), ("ArrowDown", "1:1"), ("ArrowDown", "1:2"), ("ArrowDown", "1:2"),
+                       ("ArrowRight", "2:1"), ("ArrowUp", "2:0"), ("ArrowLeft", "1:0")]:  # fmt: skip
+        page.keyboard.press(key)
+        assert page.evaluate(_FOCUSED) == where, key
+    page.keyboard.press("ArrowDown")  # unit 1 of layer 1
+    style = "getComputedStyle(document.activeElement)"
+    outline = page.evaluate(f"{style}.outlineStyle + ' ' + {style}.outlineWidth")
+    assert outline == "solid 3px", "the focus is visible"
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label.startswith("layer 1, unit 1:") and "b =" in label
+    shot(page, "keyboard-diagram-focus.png")
+
+    page.keyboard.press("Enter")
+    editor = page.get_by_test_id("editor")
+    expect(editor).to_be_visible()
+    expect(editor).to_contain_text("[1]")
+    page.get_by_test_id("editor-input").fill("0.375")
+    page.keyboard.press("Enter")
+    expect(editor).to_be_hidden()
+    expect(page.get_by_test_id("bias-1-1")).to_have_attribute("data-value", "0.375")
+    assert lab.api("GET", f"/networks/{lab.network_id}")["b"][0][1] == 0.375
+    assert page.evaluate(_FOCUSED) == "1:1", "the focus comes back to the unit"
+
+
+def test_every_weight_and_bias_of_the_layer_panels_is_reachable(lab: Lab) -> None:
+    lab.open("?ds=xor&sizes=2,3,2&act=tanh&seed=1")
+    page = lab.page
+    tabbable = page.evaluate(
+        """[...document.querySelectorAll('#layers table')].filter((t) => t.querySelector('td[data-edit]'))
+             .map((t) => t.querySelectorAll('td[data-edit][tabindex="0"]').length)"""
+    )
+    assert tabbable and all(n == 1 for n in tabbable), "one tab stop per table of editable numbers"
+    unreachable = page.evaluate("[...document.querySelectorAll('#layers td[data-edit]:not([tabindex])')].length")
+    assert unreachable == 0
+    first = page.locator("#layers td[data-edit='W:2:0:0']")
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(_FOCUSED) == "W:2:1:1"
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("editor")).to_contain_text("[1,1]")
+    page.get_by_test_id("editor-input").fill("-2.25")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("editor")).to_be_hidden()
+    assert lab.api("GET", f"/networks/{lab.network_id}")["W"][1][1][1] == -2.25
+    assert page.evaluate(_FOCUSED) == "W:2:1:1"
+    shot(page, "keyboard-table-focus.png")
+
+
+def test_edges_keep_their_sign_without_colour(lab: Lab) -> None:
+    lab.open("?ds=xor&sizes=2,3,2&act=tanh&seed=1")
+    page = lab.page
+    page.emulate_media(forced_colors="none")
+    signs = page.evaluate(
+        """[...document.querySelectorAll('[data-testid="diagram"] .edge-hit')].map((hit) => {
+             const line = hit.nextElementSibling;
+             return [Number(hit.dataset.value), line.getAttribute('stroke-dasharray')];
+           })"""
+    )
+    assert any(v < 0 for v, _ in signs) and any(v > 0 for v, _ in signs)
+    for value, dash in signs:
+        assert (dash is not None) == (value < 0), (value, dash)
+    page.add_style_tag(content="html { filter: grayscale(1); }")
+    shot(page, "edges-greyscale.png")
