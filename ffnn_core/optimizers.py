@@ -113,12 +113,21 @@ def optimizer_steps(network: Network, name: str) -> int:
 
 def _start_update(network: Network, name: str) -> int:
     """t of the update about to be made; another optimiser's state (and count) is dropped."""
-    t = optimizer_steps(network, name) + 1
     state = network.optimizer_state
+    counter = state.get(_COUNTER_KEYS[name])
+    if counter is not None and len(state) == _OWN_KEYS[name]:  # the usual case: the same optimiser again
+        t = int(counter[0][0]) + 1
+        counter[0][0] = t
+        return t
+    t = optimizer_steps(network, name) + 1
     for key in [k for k in state if not k.startswith(f"{name}.")]:
         del state[key]
     state[counter_key(name)] = [np.array([float(t)])]
     return t
+
+
+_COUNTER_KEYS = {name: f"{name}.{COUNTER_SLOT}" for name in OPTIMIZERS}
+_OWN_KEYS = {name: 1 + 2 * len(slots) for name, slots in STATE_SLOTS.items()}  # its counter and slots, W and b
 
 
 def state_snapshot(network: Network, name: str) -> dict[str, list[Array]]:
