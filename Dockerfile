@@ -51,9 +51,14 @@ RUN --mount=type=bind,from=wheel,source=/dist,target=/dist \
     && chown 10001:10001 /data
 
 # Configuration by environment variables (see README): override with `docker run -e ...`.
+# The server's own limits (app/server.py), applied by `backprop-lab serve`:
 ENV BACKPROP_HOST=0.0.0.0 \
     BACKPROP_PORT=8000 \
-    BACKPROP_DATA_DIR=/data
+    BACKPROP_DATA_DIR=/data \
+    BACKPROP_HEADER_MAX_BYTES=65536 \
+    BACKPROP_HEADER_TIMEOUT_SECONDS=10 \
+    BACKPROP_BODY_TIMEOUT_SECONDS=30 \
+    BACKPROP_MAX_CONNECTIONS=1000
 
 VOLUME ["/data"]
 EXPOSE 8000

@@ -8,6 +8,9 @@ import os
 
 import uvicorn
 
+from app.server import uvicorn_options
+from app.settings import Settings
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="backprop-lab", description="Backprop Lab: see every number of backprop.")
@@ -21,8 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.data_dir is not None:
         os.environ["BACKPROP_DATA_DIR"] = args.data_dir  # read by the app's Settings
-    # One worker: networks live in this process's store (see README).
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1)
+    # One worker: networks live in this process's store (see README). Header size, header and body
+    # read timeouts and the connection limit come from the settings (app/server.py).
+    limits = uvicorn_options(Settings())
+    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1, **limits)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,19 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `backprop-lab serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `backprop-lab serve` listens on.")
+    # The HTTP server's own limits (`backprop-lab serve`, the Docker image; see app/server.py)
+    header_max_bytes: int = Field(
+        default=65_536, ge=1024, le=1_048_576, description="Largest request line + headers in bytes (else 431)."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="A request's headers must arrive within this time (else 408)."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="A request's body must arrive this soon after its headers (408)."
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, le=1_000_000, description="Most open connections and requests at once (beyond: 503)."
+    )
     allowed_hosts: tuple[str, ...] = Field(
         default=(),
         description='Host headers served (e.g. ["lab.example.org", "*.example.org"]; others get 400); empty: any.',

@@ -7,11 +7,20 @@ here only what a request can reach: the optimiser's own step counter.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 
 from app.main import create_app
+from app.server import uvicorn_options
 from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error, make_settings
 
 XOR = {"name": "xor", "n": 20}
@@ -194,3 +203,73 @@ def test_a_fresh_optimiser_counts_from_one(client: TestClient, create_network: C
     document = client.get(f"{API}/networks/{net['id']}/export").json()
     assert document["optimizer_state"]["adam.t"] == [[2.0]] and "sgd.t" not in document["optimizer_state"]
     still_answers(client)
+
+
+@contextlib.contextmanager
+def live_server(**limits: Any) -> Iterator[tuple[str, int]]:
+    """The app under uvicorn with this server's protocol and limits, on a free port, in a thread."""
+    settings = make_settings(**limits)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = uvicorn_options(settings)
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _exchange(address: tuple[str, int], data: bytes, wait: float = 5.0) -> bytes:
+    with socket.create_connection(address, timeout=wait) as conn:
+        conn.sendall(data)
+        chunks = []
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _status_and_detail(raw: bytes) -> tuple[int, str]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    detail: str = json.loads(body)["detail"]
+    return int(head.split()[1]), detail
+
+
+def test_server_limits_on_headers_bodies_and_connections() -> None:
+    # A 50 MB header held the server for 8.7 s; 500 half-open connections were held for ever.
+    limits = {"header_max_bytes": 8192, "header_timeout_seconds": 0.5, "body_timeout_seconds": 0.5}
+    with live_server(**limits) as address:
+        url = f"http://{address[0]}:{address[1]}"
+        huge = b"GET /api/v1/meta HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"
+        status, detail = _status_and_detail(_exchange(address, huge))
+        assert status == 431 and "larger than 8192 bytes (header_max_bytes)" in detail
+        started = time.monotonic()
+        status, detail = _status_and_detail(_exchange(address, b"GET /api/v1/meta HTTP/1.1\r\nHost: x\r\n"))
+        assert status == 408 and "headers did not arrive within 0.5 s (header_timeout_seconds)" in detail
+        assert time.monotonic() - started < 3
+        partial = (
+            b"POST /api/v1/networks HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            b'content-length: 100\r\n\r\n{"sizes": [2,'
+        )
+        status, detail = _status_and_detail(_exchange(address, partial))
+        assert status == 408 and "body did not arrive within 0.5 s (body_timeout_seconds)" in detail
+        with httpx.Client(base_url=url) as http:  # nothing was created; the server still answers
+            meta = http.get("/api/v1/meta")
+            assert meta.status_code == 200
+            created = http.post("/api/v1/networks", json={"sizes": [2, 2]})
+            assert created.status_code == 201
+            time.sleep(0.7)  # longer than both timeouts: a kept-alive connection is not cut mid-use
+            assert http.get(f"/api/v1/networks/{created.json()['id']}").status_code == 200
+    with live_server(max_connections=1) as address, socket.create_connection(address) as holder:
+        holder.sendall(b"GET /api/v1/meta HTTP/1.1\r\nHost: x\r\n")  # one open connection takes the only slot
+        time.sleep(0.2)
+        refused = _exchange(address, b"GET /api/v1/meta HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert refused.split()[1] == b"503"
