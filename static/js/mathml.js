@@ -53,35 +53,65 @@ const bracket = (table) => {
   return row(table);
 };
 
-function pick(n, keep = 8, head = 3, tail = 2) {
+// How many rows and columns a vector or matrix shows before it is elided: the equations panel
+// lowers these until every equation fits its card (setElision), then draws again.
+let budget = { rows: 8, cols: 8 };
+
+/** Set the elision budget: {rows, cols} entries shown at most before "⋯" takes the middle. */
+export function setElision(next) {
+  budget = { ...next };
+}
+
+/** Indices shown of n: all when n <= keep, else the same number from each end around -1 (the ⋯). */
+function pick(n, keep) {
   if (n <= keep) return Array.from({ length: n }, (_, i) => i);
-  return [...Array.from({ length: head }, (_, i) => i), -1, ...Array.from({ length: tail }, (_, i) => n - tail + i)];
+  if (keep === 0) return [-1]; // only the ellipsis (and the shape): the narrowest form
+  const half = Math.max(1, Math.floor((keep - 1) / 2));
+  return [...Array.from({ length: half }, (_, i) => i), -1, ...Array.from({ length: half }, (_, i) => n - half + i)];
+}
+
+/**
+ * An elided vector or matrix: its shape under it, and a click (or Enter) opens the whole of it
+ * as a zoomable heatmap (the panel reads the entries from cell(i, j) then).
+ */
+function zoomable(node, r, c, cell) {
+  const wrapped = m("munder", { class: "zoomable", "data-testid": "eq-zoomable", tabindex: "0", "data-tip": `${r}\u00D7${c}, elided: click to see every number` },
+    node, m("mtext", { mathsize: "70%", mathcolor: "#5b6575" }, `${r}\u00D7${c}`));
+  wrapped._zoom = { r, c, cell };
+  wrapped._shaped = true;
+  return wrapped;
 }
 
 /** A column vector in brackets; long vectors are elided in the middle. cell(i) -> node. */
 export function column(n, cell) {
-  const rows = pick(n).map((i) => m("mtr", {}, m("mtd", {}, i < 0 ? mo("\u22EE") : cell(i))));
-  return bracket(m("mtable", { columnspacing: "0.4em", rowspacing: "0.15em" }, rows));
+  const shown = pick(n, budget.rows);
+  const rows = shown.map((i) => m("mtr", {}, m("mtd", {}, i < 0 ? mo("\u22EE") : cell(i))));
+  const node = bracket(m("mtable", { columnspacing: "0.4em", rowspacing: "0.15em" }, rows));
+  return shown.length < n ? zoomable(node, n, 1, (i) => cell(i)) : node;
 }
 
 /** A row vector (1 x n). */
 export function rowVector(n, cell) {
-  const cells = pick(n).map((j) => m("mtd", {}, j < 0 ? mo("\u22EF") : cell(j)));
-  return bracket(m("mtable", { columnspacing: "0.5em" }, m("mtr", {}, cells)));
+  const shown = pick(n, budget.cols);
+  const cells = shown.map((j) => m("mtd", {}, j < 0 ? mo("\u22EF") : cell(j)));
+  const node = bracket(m("mtable", { columnspacing: "0.5em" }, m("mtr", {}, cells)));
+  return shown.length < n ? zoomable(node, 1, n, (_i, j) => cell(j)) : node;
 }
 
 /** A matrix r x c; cell(i, j) -> node. */
 export function matrix(r, c, cell) {
-  const rs = pick(r, 8, 3, 2);
-  const cs = pick(c, 8, 3, 2);
+  const rs = pick(r, budget.rows);
+  const cs = pick(c, budget.cols);
   const rows = rs.map((i) =>
     m("mtr", {}, cs.map((j) => m("mtd", {}, i < 0 && j < 0 ? mo("\u22F1") : i < 0 ? mo("\u22EE") : j < 0 ? mo("\u22EF") : cell(i, j)))),
   );
-  return bracket(m("mtable", { columnspacing: "0.5em", rowspacing: "0.15em" }, rows));
+  const node = bracket(m("mtable", { columnspacing: "0.5em", rowspacing: "0.15em" }, rows));
+  return rs.length < r || cs.length < c ? zoomable(node, r, c, cell) : node;
 }
 
-/** Put the shape (r x c) under a vector or matrix, as in the notes. */
+/** Put the shape (r x c) under a vector or matrix, as in the notes (an elided one has it already). */
 export function shaped(node, r, c) {
+  if (node._shaped) return node;
   return m("munder", {}, node, m("mtext", { mathsize: "70%", mathcolor: "#5b6575" }, `${r}\u00D7${c}`));
 }
 

@@ -2,9 +2,18 @@
 // plugged in (vectors and matrices with their shapes), as native MathML.
 
 import { el } from "../format.js";
-import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, shaped, space, sym, transpose } from "../mathml.js";
+import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, setElision, shaped, space, sym, transpose } from "../mathml.js";
 import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
 import { optimizerStep } from "./update.js";
+import * as zoom from "./zoom.js";
+
+// Widest first: the panel draws with each budget until every equation fits its width; first by
+// eliding the middle of wide matrices (down to 2 + ⋯ + 2 columns), then also by breaking long
+// lines between their terms, then by eliding further.
+const BUDGETS = [
+  { rows: 8, cols: 8 }, { rows: 8, cols: 6 }, { rows: 8, cols: 5 }, { rows: 8, cols: 5, wrap: true },
+  { rows: 8, cols: 3, wrap: true }, { rows: 5, cols: 3, wrap: true }, { rows: 3, cols: 0, wrap: true }, { rows: 0, cols: 0, wrap: true },
+];
 
 // g'(a) for the hidden activations, as the notes write them.
 const G_PRIME = {
@@ -290,8 +299,88 @@ function startStep(d) {
   ];
 }
 
+/** Does any equation stick out of the panel (its width measured)? */
+function overflows(element) {
+  const box = element.getBoundingClientRect();
+  for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math")) {
+    if (node.scrollWidth > node.clientWidth + 1 && node.tagName !== "math") return true;
+    const r = node.getBoundingClientRect();
+    if (r.right > box.right + 0.5 || r.left < box.left - 0.5) return true;
+  }
+  return false;
+}
+
+const MATHML = "http://www.w3.org/1998/Math/MathML";
+
+/**
+ * A line of numbers wider than the panel is broken between its terms (at the top level of the
+ * line, as one breaks a long formula by hand): each piece becomes its own <math> line.
+ */
+function wrapLongLines(element) {
+  const width = element.clientWidth;
+  for (const block of element.querySelectorAll(".numbers, .result, .eq-block")) {
+    const math = block.querySelector(":scope > math");
+    if (!math || math.getBoundingClientRect().width <= block.clientWidth + 0.5) continue;
+    let terms = [...math.children];
+    while (terms.length === 1 && terms[0].tagName === "mrow") terms = [...terms[0].children];
+    if (terms.length === 2 && terms[1].tagName === "mrow") terms = [terms[0], ...terms[1].children];
+    if (terms.length < 2) continue;
+    // An operator starts a line with the term after it (a line never ends with "=" or "+").
+    const groups = [];
+    for (const term of terms) {
+      const last = groups[groups.length - 1];
+      if (last && last.length === 1 && last[0].tagName === "mo") last.push(term);
+      else groups.push([term]);
+    }
+    const label = math.getAttribute("aria-label") || "";
+    const lines = [];
+    let line = null;
+    const room = Math.min(width, block.clientWidth) - 24; // the continuation lines are indented
+    for (const group of groups) {
+      if (!line) {
+        line = document.createElementNS(MATHML, "math");
+        line.setAttribute("aria-label", lines.length ? `${label} (continued)` : label);
+        line.setAttribute("class", lines.length ? "cont" : "");
+        block.append(line);
+        lines.push(line);
+      }
+      const before = line.childNodes.length;
+      line.append(...group);
+      if (before > 0 && line.getBoundingClientRect().width > room) {
+        for (const node of group) line.removeChild(node);
+        line = document.createElementNS(MATHML, "math");
+        line.setAttribute("aria-label", `${label} (continued)`);
+        line.setAttribute("class", "cont");
+        block.append(line);
+        lines.push(line);
+        line.append(...group);
+      }
+    }
+    math.remove();
+    block.classList.add("wrapped");
+  }
+}
+
 /** data: {config, W, b, trace, stage, update} */
 export function render(element, data) {
+  zoom.bind(element);
+  for (const [i, b] of BUDGETS.entries()) {
+    setElision(b);
+    draw(element, data);
+    element.dataset.elision = String(i);
+    if (b.wrap && element.clientWidth) wrapLongLines(element);
+    if (!element.clientWidth || !overflows(element)) break;
+  }
+  setElision(BUDGETS[0]);
+  // The card grows with its content (the page grid does not count it on its own).
+  const card = element.closest(".card");
+  if (card) {
+    const want = `${Math.max(410, element.scrollHeight + card.firstElementChild.offsetHeight + 20)}px`;
+    if (card.style.minHeight !== want) card.style.minHeight = want;
+  }
+}
+
+function draw(element, data) {
   const { config, trace, stage, update } = data;
   const L = config.sizes.length - 1;
   const parts = [algorithm(stage, L, config, update)];
