@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app import encoding, errors, gcmonitor, security
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
-from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, training
+from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, timeline, training
 from app.settings import Settings
 from app.static_files import CachedStaticFiles
 from app.store import Persistence, Store
@@ -84,7 +84,10 @@ def create_app(
     if settings.allowed_hosts:  # added last: outermost, so another Host is refused before anything runs
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     # Routers are matched in order on every request: the hot computation routes come first.
-    routers = (compute.router, networks.router, training.router, datasets.router, meta.router, derivation.router)
+    routers = (
+        compute.router, networks.router, timeline.router, training.router,
+        datasets.router, meta.router, derivation.router,
+    )  # fmt: skip
     json_only = [Depends(security.require_json_content_type)]  # state changes: JSON only (app.security)
     for router in (*routers, lessons.router, insight.router):
         app.include_router(

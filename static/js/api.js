@@ -124,6 +124,8 @@ export const api = {
   getNetwork: (id) => request("GET", `/networks/${id}`),
   deleteNetwork: (id) => request("DELETE", `/networks/${id}`),
   putParameters: (id, W, b) => request("PUT", `/networks/${id}/parameters`, { W, b }),
+  /** Put back an earlier state: {W, b, step, epoch, optimizer_state} (the timeline). */
+  putState: (id, state) => request("PUT", `/networks/${id}/state`, state),
   patchParameter: (id, edit) => request("PATCH", `/networks/${id}/parameters`, edit),
   reset: (id) => request("POST", `/networks/${id}/reset`),
   exportNetwork: (id) => request("GET", `/networks/${id}/export`),

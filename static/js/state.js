@@ -97,6 +97,7 @@ export const ACTIONS = {
     errors: { ...s.errors, step: null, train: null },
   }),
   wentBack: (s, network, index) => ({
+    // the counters come back with the parameters (network.step, network.epoch from PUT .../state)
     network, history: s.history.slice(0, s.timeline[index].historyLength), stage: 0, update: null, diverged: null,
     evaluation: null, timelineIndex: index,
   }),
@@ -108,6 +109,14 @@ export const ACTIONS = {
     return { timeline, timelineIndex: timeline.length - 1 };
   },
 
+  /** The optimiser state of a timeline entry, once GET .../export has given it (same counters). */
+  timelineStateKept: (s, entry, optimizerState) => {
+    const i = s.timeline.indexOf(entry);
+    if (i < 0) return null;
+    const timeline = [...s.timeline];
+    timeline[i] = { ...entry, optimizerState };
+    return { timeline };
+  },
   playStarted: (s) => ({ playing: true, update: null, stage: depthOf(s), errors: errors(s, "train", null) }),
   playStopped: (s) => (s.playing ? { playing: false } : null),
   /** One drawn frame of live training: the epochs since the last frame and the newest snapshot. */

@@ -37,6 +37,7 @@ CROSS_FIELD_OPERATIONS = [
     "POST /api/v1/networks/import",
     "GET /api/v1/datasets/{name}",
     "PUT /api/v1/networks/{network_id}/parameters",
+    "PUT /api/v1/networks/{network_id}/state",
     "PATCH /api/v1/networks/{network_id}/parameters",
     "POST /api/v1/networks/{network_id}/forward",
     "POST /api/v1/networks/{network_id}/backward",

@@ -10,6 +10,8 @@ import { optimizerBody } from "../validate.js";
 import { createPlayer } from "./play.js";
 
 export const SURFACE_RESOLUTION = 48;
+// Timeline entries keep the optimiser state (from GET .../export) up to this many parameters.
+const TIMELINE_STATE_MAX_PARAMETERS = 20000;
 
 function sameSpec(a, b) {
   if (!a || !b) return false;
@@ -238,7 +240,9 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
       await lab.player.halt();
       act.busySet(true);
       try {
-        const network = await api.putParameters(net.id, entry.W, entry.b);
+        // Parameters, counters and optimiser state together: training resumes as it would have from there.
+        const state = { W: entry.W, b: entry.b, step: entry.step, epoch: entry.epoch, optimizer_state: entry.optimizerState || {} };
+        const network = await api.putState(net.id, state);
         act.wentBack(network, index);
         await lab.refreshAll();
       } catch (err) {
@@ -262,5 +266,16 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
     },
   };
   lab.player = createPlayer(lab, { sched, perf });
+
+  // Each new timeline entry fetches the optimiser state it was made with (kept only if the
+  // counters still match: no step came in between).
+  store.subscribe((state, _changed, action) => {
+    if (action !== "timelinePushed" || !state.network || state.network.n_parameters > TIMELINE_STATE_MAX_PARAMETERS) return;
+    const id = state.network.id;
+    const entry = state.timeline[state.timeline.length - 1];
+    api.exportNetwork(id).then((doc) => {
+      if (s.network && s.network.id === id && doc.step === entry.step && doc.epoch === entry.epoch) act.timelineStateKept(entry, doc.optimizer_state);
+    }).catch(() => {});
+  });
   return lab;
 }

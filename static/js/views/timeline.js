@@ -1,5 +1,6 @@
 // The session's timeline: every state the parameters went through (built, edited, updated,
-// trained, reset, imported). Clicking an entry dispatches "timeline-go" with its index.
+// trained, reset, imported). Clicking an entry dispatches "timeline-go" with its index; going
+// back puts back the parameters, the step and epoch counters and the optimiser state.
 
 import { el } from "../format.js";
 
@@ -16,7 +17,7 @@ export function render(element, { timeline, index }) {
     el("li", {},
       el("button", {
         type: "button", "data-index": i, "data-testid": `timeline-${i}`, "aria-current": i === index ? "true" : "false",
-        "aria-label": `Go back to state ${i + 1}: ${t.label}`, title: `step ${t.step}, epoch ${t.epoch}`,
+        "aria-label": `Go back to state ${i + 1}: ${t.label}`, title: `step ${t.step}, epoch ${t.epoch}${t.optimizerState && Object.keys(t.optimizerState).length ? ", with the optimiser state" : ""}`,
         text: `${i + 1}. ${t.label}`,
       })));
   element.replaceChildren(...items);
