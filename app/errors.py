@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
+from app.admission import StoreFullError, TooManyCreationsError
 from app.encoding import json_response
 from app.store import UnknownNetworkError
 
@@ -242,6 +243,16 @@ async def _unknown_network(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _too_many_creations(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TooManyCreationsError)
+    return json_response({"detail": str(exc)}, 429, headers={"Retry-After": str(exc.retry_after)})
+
+
+async def _store_full(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StoreFullError)
+    return json_response({"detail": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after)})
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
     return json_response({"detail": "internal server error"}, 500)
@@ -252,4 +263,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(InvalidInputError, _invalid_input)
     app.add_exception_handler(UnknownNetworkError, _unknown_network)
+    app.add_exception_handler(TooManyCreationsError, _too_many_creations)
+    app.add_exception_handler(StoreFullError, _store_full)
     app.add_exception_handler(Exception, _server_error)

@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import encoding, errors, gcmonitor, security
+from app.admission import CreationLimiter
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
 from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, timeline, training
@@ -45,7 +46,11 @@ def create_app(
 ) -> FastAPI:
     settings = settings if settings is not None else Settings()
     store = Store(
-        ttl_seconds=settings.ttl_seconds, max_networks=settings.max_networks, clock=clock, persistence=persistence
+        ttl_seconds=settings.ttl_seconds,
+        max_networks=settings.max_networks,
+        clock=clock,
+        persistence=persistence,
+        evict_idle_seconds=settings.evict_idle_seconds,
     )
 
     @asynccontextmanager
@@ -79,6 +84,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.creations = CreationLimiter(settings.max_creations_per_client, settings.creation_window_seconds, clock)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_hosts:  # added last: outermost, so another Host is refused before anything runs

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     # The network store
     ttl_seconds: float = Field(default=3600.0, gt=0, description="A network unused for this long is deleted.")
     max_networks: int = Field(default=1000, ge=1, description="Store cap; the least recently used network goes first.")
+    evict_idle_seconds: float = Field(
+        default=300.0, ge=0, description="At the cap, only a network idle this long may be evicted (else 503)."
+    )
+    max_creations_per_client: int = Field(
+        default=300, ge=1, description="Networks one client address may create per creation_window_seconds (429)."
+    )
+    creation_window_seconds: float = Field(default=600.0, gt=0, description="The window of that limit.")
     persist: bool = Field(default=True, description="Keep networks in an SQLite file in data_dir across restarts.")
     data_dir: Path = Field(default=Path("data"), description="Folder of that SQLite file (created if missing).")
 

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.admission import StoreFullError, eviction_victim
 from ffnn_core import Network, network_from_dict, network_to_dict
 from ffnn_core.datasets import Dataset, make_dataset
 
@@ -137,9 +138,11 @@ class Store:
         max_networks: int,
         clock: Callable[[], float] = time.time,
         persistence: Persistence | None = None,
+        evict_idle_seconds: float = 0.0,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_networks = max_networks
+        self.evict_idle_seconds = evict_idle_seconds  # at the cap, only networks idle this long may go
         self.clock = clock
         self.persistence = persistence
         self._entries: OrderedDict[str, Entry] = OrderedDict()  # least recently used first
@@ -151,8 +154,15 @@ class Store:
         return network_id in self._entries
 
     def add(self, network: Network, dataset_spec: DatasetSpec | None = None) -> Entry:
-        """Store a new network under a fresh random id; may evict the least recently used."""
+        """Store a new network under a fresh random id; at the cap, the least recently used network
+        idle for ``evict_idle_seconds`` makes room, and without one StoreFullError changes nothing."""
         self.sweep()
+        if len(self._entries) >= self.max_networks:
+            victim = eviction_victim(self._entries.values(), None, self.clock(), self.evict_idle_seconds)
+            if victim is None:
+                raise StoreFullError(self.max_networks, self.evict_idle_seconds)
+            del self._entries[victim.id]
+            self._retire(victim)
         network_id = secrets.token_hex(ID_BYTES)
         while network_id in self._entries:  # pragma: no cover - 2^-128
             network_id = secrets.token_hex(ID_BYTES)

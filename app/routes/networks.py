@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
 from app import encoding, examples, inputs
+from app.admission import CREATION_RESPONSES, admit_creation
 from app.deps import NetworkDep, SettingsDep, StoreDep
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
@@ -39,7 +40,8 @@ def _attach(network: Network, spec: DatasetSpec | None) -> None:
     "/networks",
     status_code=201,
     response_model=NetworkPublic,
-    responses={**_NETWORK_201, **errors(*BODY_ERRORS)},
+    responses={**_NETWORK_201, **errors(*BODY_ERRORS), **CREATION_RESPONSES},
+    dependencies=[Depends(admit_creation)],
     summary="Create a network",
 )
 async def create_network(
@@ -84,7 +86,8 @@ async def create_network(
     "/networks/import",
     status_code=201,
     response_model=NetworkPublic,
-    responses={**_NETWORK_201, **errors(*BODY_ERRORS)},
+    responses={**_NETWORK_201, **errors(*BODY_ERRORS), **CREATION_RESPONSES},
+    dependencies=[Depends(admit_creation)],
     summary="Import a network document",
 )
 async def import_network(

@@ -273,3 +273,37 @@ def test_server_limits_on_headers_bodies_and_connections() -> None:
         time.sleep(0.2)
         refused = _exchange(address, b"GET /api/v1/meta HTTP/1.1\r\nHost: x\r\n\r\n")
         assert refused.split()[1] == b"503"
+
+
+def test_strangers_cannot_empty_the_classroom(clock: Any) -> None:
+    # 51 creations evicted a student's network at cap 50. Now only networks idle for
+    # evict_idle_seconds may make room, a full store of active networks answers 503, and one
+    # client address may create max_creations_per_client networks per creation_window_seconds.
+    settings = make_settings(
+        max_networks=5, evict_idle_seconds=60, max_creations_per_client=8, creation_window_seconds=1000
+    )
+    with TestClient(create_app(settings, clock=clock)) as client:
+        students = [client.post(f"{API}/networks", json={"sizes": [2, 2]}).json() for _ in range(5)]
+        clock.advance(30)
+        for student in students[1:]:  # all but the first keep working
+            client.post(f"{API}/networks/{student['id']}/forward", json={"x": [1.0, 2.0]})
+        clock.advance(31)  # the first student's network has been idle 61 s, the others 31 s
+        response = client.post(f"{API}/networks", json={"sizes": [2, 2]})
+        assert response.status_code == 201  # it makes room with the idle one only
+        assert client.get(f"{API}/networks/{students[0]['id']}").status_code == 404
+        students = [*students[1:], response.json()]
+        snapshot = [client.get(f"{API}/networks/{s['id']}").json() for s in students]
+        response = client.post(f"{API}/networks", json={"sizes": [2, 2]})
+        assert_error(response, 503, "the store is full", "max_networks", "60 s (evict_idle_seconds)")
+        assert response.headers["retry-after"] == "60"
+        assert [client.get(f"{API}/networks/{s['id']}").json() for s in students] == snapshot  # nothing changed
+        # the per-client share: 6 created so far (+1 refused, counted); the 9th creation is refused
+        clock.advance(61)  # (the oldest networks are idle again, so there is room)
+        assert client.post(f"{API}/networks", json={"sizes": [2, 2]}).status_code == 201
+        response = client.post(f"{API}/networks", json={"sizes": [2, 2]})
+        assert_error(response, 429, "too many networks created from testclient", "at most 8 per 1000 s")
+        assert int(response.headers["retry-after"]) >= 1
+        assert len(client.app.state.store) == 5  # type: ignore[attr-defined]
+        clock.advance(1000)
+        assert client.post(f"{API}/networks", json={"sizes": [2, 2]}).status_code == 201  # the window moved
+        still_answers(client)

@@ -29,7 +29,8 @@ def test_idle_networks_expire(clock: Clock) -> None:
 
 
 def test_least_recently_used_goes_first(clock: Clock) -> None:
-    with TestClient(create_app(make_settings(max_networks=3), clock=clock)) as client:
+    # (only networks idle for evict_idle_seconds may go: ids[1] has been idle 3 s when it goes)
+    with TestClient(create_app(make_settings(max_networks=3, evict_idle_seconds=2), clock=clock)) as client:
         ids = []
         for _ in range(3):
             ids.append(client.post(f"{API}/networks", json={"sizes": [2, 2]}).json()["id"])
