@@ -39,14 +39,12 @@ class Activation:
 
 # The seed's forms in h, g(a)(1 - g(a)) and 1 - g(a)^2, are one multiply-add, but they subtract
 # from 1 a number close to 1 where |h| nears 1 (exactly 0 once h rounds to 1: sigmoid a > 37, tanh
-# |a| > 19, where sigmoid'(40) = 4.2e-18). They lose about eps h^2 / (1 - h^2) in relative terms,
-# 3.3 ulps at |h| = 0.875, where tanh' = 1 - 0.875^2 and sigmoid' = 0.875 (1 - 0.875). So g' takes
-# the form in h where its value is at least that floor, and the form in a (numerics) elsewhere,
-# entry by entry: each value depends on its own a only, whatever array it comes in.
-# (A sigmoid' below the floor may also come from h < 0.125, where s (1 - s) is accurate too.)
-H_FORM_LIMIT = 0.875
-TANH_H_FORM_FLOOR = 1.0 - H_FORM_LIMIT**2
-SIGMOID_H_FORM_FLOOR = H_FORM_LIMIT * (1.0 - H_FORM_LIMIT)
+# |a| > 19, where sigmoid'(40) = 4.2e-18). Their relative error is about eps / g', so g' takes the
+# form in h where its value is at least H_FORM_FLOOR = 2^-8 (error below 6e-14 relative, and
+# that is every unit of a healthy layer: tanh |a| < 3.1, sigmoid |a| < 5.5) and the form in a
+# (numerics) elsewhere, entry by entry: each value depends on its own a only, in any array.
+H_FORM_FLOOR = 2.0**-8
+TANH_H_FORM_FLOOR = SIGMOID_H_FORM_FLOOR = H_FORM_FLOOR
 
 
 def _accurate(d: Array, a: Array, floor: float, a_form: Callable[[Array], Array]) -> Array:
