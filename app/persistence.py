@@ -200,7 +200,14 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _write(conn: sqlite3.Connection, batch: dict[str, _Change]) -> None:
-    upserts = [(i, encode(change[0]), change[1]) for i, change in batch.items() if change is not None]
+    upserts = []
+    for network_id, change in batch.items():
+        if change is None:
+            continue
+        try:  # one document that cannot be written must not cost the others theirs
+            upserts.append((network_id, encode(change[0]), change[1]))
+        except (TypeError, ValueError, OverflowError):
+            logger.exception("network %s cannot be stored; the others of this batch are", network_id)
     deletes = [(i,) for i, change in batch.items() if change is None]
     conn.execute("BEGIN")
     try:

@@ -20,6 +20,7 @@ import pytest
 import uvicorn
 
 from app.main import create_app
+from app.persistence import SqlitePersistence
 from app.server import uvicorn_options
 from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error, make_settings
 
@@ -307,3 +308,15 @@ def test_strangers_cannot_empty_the_classroom(clock: Any) -> None:
         clock.advance(1000)
         assert client.post(f"{API}/networks", json={"sizes": [2, 2]}).status_code == 201  # the window moved
         still_answers(client)
+
+
+def test_one_unstorable_network_does_not_cost_the_others_their_save(tmp_path: Any) -> None:
+    # An int beyond 64 bits (orjson refuses it) once dropped the SQLite writer's whole batch.
+    persistence = SqlitePersistence(tmp_path / "networks.sqlite3")
+    good = {"format": "backprop-lab/network", "step": 3}
+    persistence.save("a" * 32, good, 1.0)
+    persistence.save("b" * 32, {**good, "step": 2**64}, 1.0)  # cannot be encoded
+    persistence.save("c" * 32, good, 1.0)
+    persistence.close()
+    stored = {network_id for network_id, _, _ in SqlitePersistence(tmp_path / "networks.sqlite3").load_all()}
+    assert stored == {"a" * 32, "c" * 32}
