@@ -7,6 +7,15 @@
 # The first build needs the package registry (PyPI); later builds after a code change reuse the
 # cached dependency layers and need no network. To carry the image to a machine without one:
 # `docker save backprop-lab | gzip > backprop-lab.tar.gz`, there `docker load < backprop-lab.tar.gz`.
+# The dependency lists, read from pyproject.toml in a stage of their own: the layers below are
+# keyed on the lists' contents, so an edit elsewhere in pyproject.toml (tools, test extras) does not
+# invalidate them and needs no network either.
+FROM python:3.11-slim AS requirements
+COPY pyproject.toml /tmp/
+RUN python -c "import tomllib; p = tomllib.load(open('/tmp/pyproject.toml', 'rb')); \
+print('\n'.join(p['project']['dependencies']), file=open('/requirements.txt', 'w')); \
+print('\n'.join(p['build-system']['requires']), file=open('/build-requirements.txt', 'w'))"
+
 FROM python:3.11-slim AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,14 +25,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, read from pyproject.toml: this layer is rebuilt only when it changes,
-# not on every change to the code. Without the packages' own test suites, and without
-# bytecode: the last layer compiles only what the server imports (plotly, say, is there for
-# the plotly.min.js it bundles), which keeps about 40 MB out of the image.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir --no-compile -r /tmp/requirements.txt \
+# Dependencies first: this layer is rebuilt only when the list changes, not on every change to
+# the code. Without the packages' own test suites, and without bytecode: the last layer compiles
+# only what the server imports (plotly, say, is there for the plotly.min.js it bundles), which
+# keeps about 40 MB out of the image.
+COPY --from=requirements /requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir --no-compile -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt \
     && find "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" -depth -type d -name tests \
         -exec rm -rf {} +
@@ -32,17 +39,17 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # pyproject.toml's [build-system], installed in a cached layer): no download after a code change,
 # and neither the source tree nor the build backend ends up in the image.
 FROM runtime AS wheel
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires']))" \
-        > /tmp/build-requirements.txt \
-    && pip install --no-cache-dir -r /tmp/build-requirements.txt
+COPY --from=requirements /build-requirements.txt /tmp/build-requirements.txt
+RUN pip install --no-cache-dir -r /tmp/build-requirements.txt
 COPY . /src
 RUN pip wheel --no-cache-dir --no-build-isolation --no-deps --wheel-dir /dist /src
 
 # The image: the dependency layer and the installed wheel (the page's templates/ and static/ are
 # inside its app package). Importing the server once writes the bytecode of every module it uses.
 FROM runtime
-RUN --mount=type=bind,from=wheel,source=/dist,target=/dist \
-    pip install --no-cache-dir --no-compile --no-deps /dist/*.whl \
+COPY --from=wheel /dist/ /tmp/dist/
+RUN pip install --no-cache-dir --no-compile --no-deps /tmp/dist/*.whl \
+    && rm -rf /tmp/dist \
     && PYTHONDONTWRITEBYTECODE="" python -c "import app.cli, app.main, uvicorn.loops.uvloop, uvicorn.protocols.http.httptools_impl, uvicorn.lifespan.on" \
     && groupadd --system --gid 10001 backprop \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

@@ -92,7 +92,7 @@ def network(network_id: str, net: Network, dataset_spec: dict[str, Any] | None) 
 
 
 def export_document(document: dict[str, Any], net: Network) -> dict[str, Any]:
-    """NetworkExport: the store's document plus ``diverged``."""
+    """NetworkDocument: the store's document plus ``diverged``."""
     return {**document, "diverged": divergence(first_non_finite_parameters(net))}
 
 
@@ -239,7 +239,8 @@ def surface(result: Surface, net: Network) -> dict[str, Any]:
     found = first_non_finite_parameters(net)
     if found is None and not _finite(result.y_hat):
         found = Divergence("forward", "h", net.config.L)
-    return {"x1": result.x1, "x2": result.x2, "y_hat": result.y_hat, "diverged": divergence(found)}
+    y_hat = result.y_hat if result.x2 is not None else result.y_hat[np.newaxis]  # always [x2 rows][x1][n_L]
+    return {"x1": result.x1, "x2": result.x2, "y_hat": y_hat, "diverged": divergence(found)}
 
 
 # --- datasets ------------------------------------------------------------------------------

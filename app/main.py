@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app import encoding, errors, gcmonitor, security
+from app import encoding, errors, gcmonitor, openapi, security
 from app.admission import CreationLimiter
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
@@ -25,6 +26,8 @@ from app.static_files import CachedStaticFiles
 from app.store import Persistence, Store
 
 API_PREFIX = "/api/v1"
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 1  # JSON numbers: near level 9's size for a small part of its CPU (benchmarks/bench_gzip.py)
 
 DESCRIPTION = """Build a feed-forward network, push examples through it layer by layer, send gradients
 back, and see every number. Notation: layer k = 1..L, a_k = b_k + W_k h_(k-1), h_k = g(a_k),
@@ -81,11 +84,17 @@ def create_app(
         docs_url=None,  # served by pages.docs with Swagger UI from our own static files (offline)
         redoc_url=None,
         default_response_class=encoding.OrjsonResponse,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.store = store
     app.state.creations = CreationLimiter(settings.max_creations_per_client, settings.creation_window_seconds, clock)
     errors.install(app)
+    openapi.install(app)
+    # JSON answers above ~1 KB are gzipped for clients that accept it (a backward pass's digits are
+    # 2-3x smaller); the training stream (text/event-stream) and the static files (compressed once,
+    # Content-Encoding already set) pass through untouched.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_hosts:  # added last: outermost, so another Host is refused before anything runs
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))

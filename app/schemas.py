@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
+from app import suggest
 from ffnn_core import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, OUTPUTS
 from ffnn_core.datasets import DATASETS, MAX_BLOB_CLASSES, MAX_N, MAX_TEST_FRACTION, MIN_BLOB_CLASSES, MIN_N
 from ffnn_core.optimizers import MAX_COUNT as OPTIMIZER_MAX_COUNT
@@ -65,6 +67,17 @@ STATE_DOCUMENT = (
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: object) -> object:
+        """Unknown keys are refused with the field that was probably meant (X: did you mean x?)."""
+        if isinstance(data, dict):
+            allowed = [field.alias or name for name, field in cls.model_fields.items()]
+            wrong = [key for key in data if key not in allowed]
+            if wrong:
+                raise ValueError("; ".join(suggest.unknown(str(key), allowed) for key in wrong))
+        return data
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -244,34 +257,43 @@ class ParameterPatch(StrictModel):
     value: float
 
 
+COUNTER = "[[t]]: the updates this optimiser has made since it was chosen."
+
+
+class OptimizerState(StrictModel):
+    """An optimiser's state, one array per layer (index k-1 holds layer k) shaped like W_k (keys
+    ending in _W) or b_k (_b), and its step counter ("<name>.t"). Only the keys of the optimiser in use
+    are present."""
+
+    momentum_u_W: list[NMatrix] | None = Field(default=None, alias="momentum.u_W")
+    momentum_u_b: list[NVector] | None = Field(default=None, alias="momentum.u_b")
+    rmsprop_v_W: list[NMatrix] | None = Field(default=None, alias="rmsprop.v_W")
+    rmsprop_v_b: list[NVector] | None = Field(default=None, alias="rmsprop.v_b")
+    adam_m_W: list[NMatrix] | None = Field(default=None, alias="adam.m_W")
+    adam_m_b: list[NVector] | None = Field(default=None, alias="adam.m_b")
+    adam_v_W: list[NMatrix] | None = Field(default=None, alias="adam.v_W")
+    adam_v_b: list[NVector] | None = Field(default=None, alias="adam.v_b")
+    sgd_t: list[NVector] | None = Field(default=None, alias="sgd.t", description=COUNTER)
+    momentum_t: list[NVector] | None = Field(default=None, alias="momentum.t", description=COUNTER)
+    rmsprop_t: list[NVector] | None = Field(default=None, alias="rmsprop.t", description=COUNTER)
+    adam_t: list[NVector] | None = Field(default=None, alias="adam.t", description=COUNTER)
+
+
 class NetworkDocument(StrictModel):
-    """The whole network as one JSON document (GET .../export, POST /networks/import)."""
+    """The whole network as one JSON document: what GET .../export answers and POST /networks/import
+    takes. Numbers are null only in the export of a diverged network (see ``diverged``); import
+    needs finite numbers and ignores ``diverged``."""
 
     format: Literal["backprop-lab/network"]
     version: Literal[1]
     config: NetworkConfig
     dataset: DatasetSpec | None = None
-    W: list[Matrix] = Field(description=PER_LAYER)
-    b: list[Vector] = Field(description=PER_LAYER)
+    W: list[NMatrix] = Field(description=f"{PER_LAYER} W_k: n_k rows of n_(k-1) numbers.")
+    b: list[NVector] = Field(description=f"{PER_LAYER} b_k: n_k numbers.")
     step: int = Field(default=0, ge=0, le=MAX_COUNT, description="Updates made, 0..2^53 - 1.")
     epoch: int = Field(default=0, ge=0, le=MAX_COUNT, description="Epochs completed, 0..2^53 - 1.")
-    optimizer_state: dict[str, list[Matrix | Vector]] = Field(default_factory=dict, description=STATE_DOCUMENT)
-    diverged: Divergence | None = Field(default=None, description="Ignored on import.")
-
-
-class NetworkExport(BaseModel):
-    """As NetworkDocument; numbers are null only when the network diverged (see ``diverged``)."""
-
-    format: Literal["backprop-lab/network"]
-    version: Literal[1]
-    config: NetworkConfig
-    dataset: DatasetSpec | None
-    W: list[NMatrix] = Field(description=PER_LAYER)
-    b: list[NVector] = Field(description=PER_LAYER)
-    step: int
-    epoch: int
-    optimizer_state: dict[str, list[NMatrix | NVector]]
-    diverged: Divergence | None = Field(description=DIVERGED)
+    optimizer_state: OptimizerState = Field(default_factory=lambda: OptimizerState(), description=STATE_DOCUMENT)
+    diverged: Divergence | None = Field(default=None, description=f"{DIVERGED} Ignored on import.")
 
 
 # --- computation ---------------------------------------------------------------------------
@@ -289,18 +311,26 @@ class OptimizerSpec(StrictModel):
     l2: float = Field(default=0.0, ge=0, description="Weight decay lambda on W (not b).")
 
 
-X_DESCRIPTION = "N rows of n_0 numbers, or one example as a flat list of n_0 numbers (N = 1)."
+X_DESCRIPTION = "N rows of n_0 numbers (a flat list of n_0 numbers is also taken, as one row: N = 1)."
 ROWS_DESCRIPTION = "Indices of rows of the attached dataset's split (instead of x); their targets are used as y."
 
 
 class ForwardRequest(StrictModel):
     """Examples: either ``x`` or ``rows`` (+ ``split``) of the attached dataset."""
 
-    x: Matrix | Vector | None = Field(default=None, description=X_DESCRIPTION)
+    x: Matrix | None = Field(default=None, description=X_DESCRIPTION)
     rows: list[Annotated[int, Field(ge=0, le=MAX_INDEX)]] | None = Field(
         default=None, min_length=1, description=ROWS_DESCRIPTION
     )
     split: Split = "train"
+
+    @field_validator("x", mode="before")
+    @classmethod
+    def _one_example_as_a_row(cls, x: object) -> object:
+        """One shape in the schema (rows), the old shortcut still taken: a flat list is one row."""
+        if isinstance(x, list) and x and all(isinstance(v, int | float) and not isinstance(v, bool) for v in x):
+            return [x]
+        return x
 
     @model_validator(mode="after")
     def _x_or_rows(self) -> ForwardRequest:
@@ -389,7 +419,15 @@ class TrainStreamRequest(TrainRequest):
     )
 
 
+def _only_diverged_required(schema: JsonDict) -> None:
+    schema["required"] = ["diverged"]
+
+
 class ForwardResult(BaseModel):
+    """Every field is in the answer unless ``?fields=`` chose some (``diverged`` always is)."""
+
+    model_config = ConfigDict(json_schema_extra=_only_diverged_required)
+
     a: list[NMatrix] = Field(description=f"{PER_LAYER} a_k: {ROWS} of n_k numbers.")
     h: list[NMatrix] = Field(description=f"Index k holds h_k (k = 0..L; h_0 = x, h_L = y_hat): {ROWS}")
     y_hat: NMatrix = Field(description=f"h_L: {ROWS}")
@@ -434,10 +472,8 @@ class OptimizerUpdate(BaseModel):
     g_b: list[NVector] = Field(description=f"{PER_LAYER} g for b_k: grad_b_k (biases are not regularised).")
     delta_W: list[NMatrix] = Field(description=f"{PER_LAYER} The change added to W_k: W_after - W_before.")
     delta_b: list[NVector] = Field(description=f"{PER_LAYER} The change added to b_k.")
-    state_before: dict[str, list[NMatrix | NVector]] = Field(
-        description=f"{OPTIMIZER_STATE} Zeros where the network had none yet."
-    )
-    state_after: dict[str, list[NMatrix | NVector]] = Field(description=OPTIMIZER_STATE)
+    state_before: OptimizerState = Field(description=f"{OPTIMIZER_STATE} Zeros where the network had none yet.")
+    state_after: OptimizerState = Field(description=OPTIMIZER_STATE)
 
 
 class StepResult(BackwardResult):
@@ -523,8 +559,8 @@ class Surface(BaseModel):
 
     x1: Vector
     x2: Vector | None = Field(description="null for a 1-input network.")
-    y_hat: list[NMatrix] | NMatrix = Field(
-        description="2 inputs: [x2 rows][x1 columns][n_L] (row i is x2[i], column j is x1[j]); 1 input: [x1][n_L]."
+    y_hat: list[NMatrix] = Field(
+        description="[x2 rows][x1 columns][n_L]: row i is x2[i], column j is x1[j]; one row for a 1-input network."
     )
     diverged: Divergence | None = Field(description=DIVERGED)
 

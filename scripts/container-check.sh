@@ -170,4 +170,25 @@ if [ "$size" -ge 350000000 ]; then
     echo "image is over 350 MB" >&2
     exit 1
 fi
+say "offline rebuild after a code change (podman build --network none)"
+offline="$CHECK_DIR/offline-context"
+rm -rf "$offline"
+mkdir -p "$offline"
+# The same context with its timestamps (podman's COPY cache looks at them), then two edits.
+tar -c --exclude=./.venv --exclude=./.git --exclude=./test-results . | tar -x -C "$offline"
+marker="offline rebuild check $(date +%s)"
+printf '\n# %s\n' "$marker" >>"$offline/app/__init__.py"
+printf '\n# %s\n' "$marker" >>"$offline/pyproject.toml"
+start=$(date +%s)
+if ! (cd "$offline" && podman build --format docker --pull=never --network none -t "$IMAGE-offline" .) \
+    >"$CHECK_DIR/build-offline.log" 2>&1; then
+    tail -30 "$CHECK_DIR/build-offline.log"
+    echo "the offline rebuild failed (log: $CHECK_DIR/build-offline.log)" >&2
+    exit 1
+fi
+echo "rebuilt with no network in $(( $(date +%s) - start )) s; layers from cache: $(grep -c 'Using cache' "$CHECK_DIR/build-offline.log")"
+podman run --rm --network none "$IMAGE-offline" python -c "import app, sys; sys.exit(0 if '$marker' in open(app.__file__).read() else 1)" \
+    && echo "the rebuilt image has the changed code"
+podman rmi "$IMAGE-offline" >/dev/null
+rm -rf "$offline"
 say "container check passed"

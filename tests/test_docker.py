@@ -110,17 +110,21 @@ def test_hadolint_is_clean() -> None:
 
 
 def test_image_layout(dockerfile: Dockerfile) -> None:
-    """Slim official base, dependencies in a layer before the code, the wheel built in a stage of
-    its own with no download (pinned backend, no build isolation) and installed, not editable;
-    not root, data in a volume."""
+    """Slim official base; dependencies in a layer keyed on their list only (read from
+    pyproject.toml in a stage of its own) and installed before the code is copied; the wheel built
+    in a stage of its own with no download (pinned backend, no build isolation) and installed, not
+    editable; not root; data in a volume."""
     kinds = [instruction for instruction, _ in dockerfile.instructions]
     froms = [args.split() for kind, args in dockerfile.instructions if kind == "FROM"]
-    assert froms[0] == ["python:3.11-slim", "AS", "runtime"]
+    assert ["python:3.11-slim", "AS", "runtime"] in froms
+    assert all(f[0] == "python:3.11-slim" for f in froms if f[1:] in (["AS", "requirements"], ["AS", "runtime"]))
     assert froms[-1] == ["runtime"], "the image must start from the dependency stage, without the build backend"
+    copies = [(i, args) for i, (kind, args) in enumerate(dockerfile.instructions) if kind == "COPY"]
+    assert [a for _, a in copies if "pyproject.toml" in a] == ["pyproject.toml /tmp/"], "only the lists stage reads it"
     runs = [(i, args) for i, (kind, args) in enumerate(dockerfile.instructions) if kind == "RUN"]
-    source_copy = next(i for i, (k, a) in enumerate(dockerfile.instructions) if k == "COPY" and a.startswith(". "))
+    source_copy = next(i for i, a in copies if a.startswith(". "))
     deps_install = next(i for i, a in runs if "pip install" in a and "-r /tmp/requirements.txt" in a)
-    backend_install = next(i for i, a in runs if "['build-system']['requires']" in a and "pip install" in a)
+    backend_install = next(i for i, a in runs if "pip install" in a and "-r /tmp/build-requirements.txt" in a)
     wheel_build = next(i for i, a in runs if "pip wheel" in a)
     wheel_install = next(i for i, a in runs if "pip install" in a and ".whl" in a)
     assert deps_install < backend_install < source_copy < wheel_build < wheel_install

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app import encoding, examples, inputs, offload
 from app.deps import NetworkDep
 from app.errors import InvalidInputError, core_errors
+from app.fields import BACKWARD, FORWARD, STEP, FieldsQuery, chosen, select
 from app.routes import BODY_ERRORS, errors
 from app.schemas import (
     BackwardRequest,
@@ -44,6 +45,7 @@ _BATCH_EXAMPLES = {
     response_model=ForwardResult,
     responses={200: examples.json_example(examples.forward_result()), **errors(404, *BODY_ERRORS)},
     summary="Forward pass",
+    name="forward",
 )
 async def forward_pass(
     session: NetworkDep,
@@ -60,14 +62,16 @@ async def forward_pass(
             }
         ),
     ],
+    fields: FieldsQuery = None,
 ) -> Response:
-    """Every a_k and h_k for one example or a batch."""
+    """Every a_k and h_k for one example or a batch (``?fields=`` picks some of them)."""
+    names = chosen(fields, FORWARD)
     async with session.store.use(session.entry) as entry:
         batch = inputs.examples(body, entry, session.settings, need_targets=False)
         network = entry.network
 
         def compute() -> Response:
-            return encoding.json_response(encoding.forward_trace(forward(network, batch.X)))
+            return encoding.json_response(select(encoding.forward_trace(forward(network, batch.X)), names))
 
         work = network.config.n_parameters * batch.X.shape[0]
         response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
@@ -79,12 +83,16 @@ async def forward_pass(
     response_model=BackwardResult,
     responses={200: examples.json_example(examples.backward_result()), **errors(404, *BODY_ERRORS)},
     summary="Backward pass (changes nothing)",
+    name="backward",
 )
 async def backward_pass(
     session: NetworkDep,
     body: Annotated[BackwardRequest, Body(openapi_examples=_BATCH_EXAMPLES)],
+    fields: FieldsQuery = None,
 ) -> Response:
-    """Forward trace, every gradient, per-example losses and the batch loss; no parameter changes."""
+    """Forward trace, every gradient, per-example losses and the batch loss; no parameter changes.
+    ``?fields=grad_W,grad_b`` sends only those (and ``diverged``)."""
+    names = chosen(fields, BACKWARD)
     async with session.store.use(session.entry) as entry:
         batch = inputs.examples(body, entry, session.settings, need_targets=True)
         network = entry.network
@@ -94,7 +102,7 @@ async def backward_pass(
 
         def compute() -> Response:
             trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
-            return encoding.json_response(encoding.backward_trace(trace))
+            return encoding.json_response(select(encoding.backward_trace(trace), names))
 
         work = network.config.n_parameters * batch.X.shape[0]
         response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
@@ -121,12 +129,15 @@ async def step(
             }
         ),
     ],
+    fields: FieldsQuery = None,
 ) -> Response:
     """Forward, backward and one update; answers the trace, the parameters before and after, and
     ``update``: what the optimiser did (its gradients with the L2 term, its steps, its state before
     and after), so each optimiser's update equation can be shown with its numbers.
 
-    A step that goes non-finite is answered normally, with ``diverged`` naming where it started."""
+    A step that goes non-finite is answered normally, with ``diverged`` naming where it started.
+    ``?fields=`` picks the fields to send (the update is made either way)."""
+    names = chosen(fields, STEP)
     async with session.store.use(session.entry) as entry:
         batch = inputs.examples(body, entry, session.settings, need_targets=True)
         network = entry.network
@@ -141,7 +152,7 @@ async def step(
             trace = backward(network, batch.X, targets)
             update = apply_update(network, trace.grad_W, trace.grad_b, optimizer)
             done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(network, optimizer.name))
-            return encoding.json_response(encoding.step_result(trace, W_before, b_before, network, done))
+            return encoding.json_response(select(encoding.step_result(trace, W_before, b_before, network, done), names))
 
         work = network.config.n_parameters * batch.X.shape[0]
         response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)

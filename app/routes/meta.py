@@ -18,6 +18,7 @@ router = APIRouter(tags=["meta"])
     response_model=Meta,
     responses={200: examples.json_example(examples.meta(Settings()))},
     summary="Names, limits and formulas",
+    name="get_meta",
 )
 async def meta(settings: SettingsDep) -> Response:
     """Activations, output functions, losses and their valid pairs, initialisations, optimisers,

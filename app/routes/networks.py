@@ -12,7 +12,7 @@ from app.admission import CREATION_RESPONSES, admit_creation
 from app.deps import NetworkDep, SettingsDep, StoreDep
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
-from app.schemas import NetworkCreate, NetworkDocument, NetworkExport, NetworkPublic, ParameterPatch, ParametersPut
+from app.schemas import NetworkCreate, NetworkDocument, NetworkPublic, ParameterPatch, ParametersPut
 from app.store import DatasetSpec, Entry
 from ffnn_core import Network
 
@@ -82,6 +82,20 @@ async def create_network(
     return _network_response(store.add(network, spec), 201)
 
 
+def _finite(arrays: list[Any], name: str) -> Any:
+    """The document's parameters (W_k matrices or b_k vectors), refused where they hold null (the
+    export of a diverged network), naming the first such number."""
+    for k, array in enumerate(arrays):
+        for i, row in enumerate(array if name == "W" else [array]):
+            if None in row:
+                where = f"{name}[{k}][{i}][{row.index(None)}]" if name == "W" else f"{name}[{k}][{row.index(None)}]"
+                raise InvalidInputError(
+                    f"{where} is null (a non-finite number, as in the export of a diverged network): import needs "
+                    "finite numbers; reset the network or set its parameters, then export again"
+                )
+    return arrays
+
+
 @router.post(
     "/networks/import",
     status_code=201,
@@ -107,8 +121,8 @@ async def import_network(
         seed=cfg.seed,
         settings=settings,
     )
-    W, b = inputs.parameters(body.W, body.b, config.sizes)
-    state = inputs.optimizer_state(body.optimizer_state, W, b)
+    W, b = inputs.parameters(_finite(body.W, "W"), _finite(body.b, "b"), config.sizes)
+    state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
     spec = inputs.dataset_spec(body.dataset) if body.dataset is not None else None
     network = Network(config=config, W=W, b=b, step=body.step, epoch=body.epoch, optimizer_state=state)
     _attach(network, spec)
@@ -234,7 +248,7 @@ async def reset_network(session: NetworkDep) -> Response:
 
 @router.get(
     "/networks/{network_id:network_id}/export",
-    response_model=NetworkExport,
+    response_model=NetworkDocument,
     responses={200: examples.json_example(examples.export(), "The network document"), **errors(404)},
     summary="Export a network document",
 )

@@ -195,6 +195,7 @@ def _train(
     response_model=TrainResult,
     responses={200: examples.json_example(examples.train_result()), **errors(404, *BODY_ERRORS)},
     summary="Train for some epochs",
+    name="train",
 )
 async def train_network(
     session: NetworkDep, body: Annotated[TrainRequest, Body(openapi_examples=_TRAIN_EXAMPLES)]
@@ -213,6 +214,12 @@ async def train_network(
         return encoding.json_response(fields)
 
 
+class EventStreamResponse(StreamingResponse):
+    """Server-sent events (so that the stream is documented as text/event-stream only)."""
+
+    media_type = "text/event-stream"
+
+
 def _event(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
 
@@ -220,6 +227,7 @@ def _event(kind: str, data: bytes) -> bytes:
 @router.post(
     "/networks/{network_id:network_id}/train/stream",
     response_model=None,
+    response_class=EventStreamResponse,
     responses={
         200: {
             "description": "Server-sent events: one `epoch` event (an EpochRecord) per epoch, each followed by a "
@@ -227,21 +235,14 @@ def _event(kind: str, data: bytes) -> bytes:
             "stop_reason, step, epoch}); `error` ({detail}) if training failed.",
             "content": {
                 "text/event-stream": {
-                    "itemSchema": {
-                        "type": "object",
-                        "description": "One server-sent event.",
-                        "required": ["event", "data"],
-                        "properties": {
-                            "event": {"type": "string", "enum": ["epoch", "snapshot", "done", "error"]},
-                            "data": {
-                                "type": "string",
-                                "contentMediaType": "application/json",
-                                "description": "JSON: an EpochRecord (epoch); {epoch, step, W, b, diverged, "
-                                "surface: Surface|null, trace: BackwardResult|null} (snapshot, opt-in: the "
-                                "network as that epoch left it); {diverged, stopped, stop_reason, step, epoch} "
-                                "(done); {detail} (error).",
-                            },
-                        },
+                    # The whole body, as OpenAPI 3.1 describes it (itemSchema, one event, is 3.2).
+                    "schema": {
+                        "type": "string",
+                        "description": "Server-sent events, each `event: <type>` then `data: <one line of JSON>` "
+                        "and a blank line. Types and their data: `epoch`: an EpochRecord; `snapshot` (opt-in, "
+                        "after each epoch): {epoch, step, W, b, diverged, surface: Surface|null, trace: "
+                        "BackwardResult|null}, the network as that epoch left it; `done` (last): a TrainDone; "
+                        "`error` (last, instead of done): an ErrorBody ({detail}).",
                     },
                     "example": examples.train_stream(),
                 }
@@ -253,7 +254,7 @@ def _event(kind: str, data: bytes) -> bytes:
 )
 async def train_stream(
     session: NetworkDep, body: Annotated[TrainStreamRequest, Body(openapi_examples=_STREAM_EXAMPLES)]
-) -> StreamingResponse:
+) -> EventStreamResponse:
     """As POST .../train, but each epoch's metrics are sent as soon as they exist.
 
     Opt-in: ``pace_ms`` spaces the epochs out; ``snapshot`` adds, after each epoch, the parameters
@@ -312,8 +313,8 @@ async def train_stream(
             if not task.done():
                 stop.set()
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return EventStreamResponse(
+        events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 

@@ -159,7 +159,7 @@ def test_surface_ranges_and_one_input(client: TestClient, create_network: Create
     assert custom["x1"] == [0.0, 4.0] and custom["x2"] == [-2.0, 1.0]
     curve_net = create_network(sizes=[1, 4, 1], output="linear", loss="squared_error")
     curve = client.get(f"{API}/networks/{curve_net['id']}/surface", params={"resolution": 4}).json()
-    assert curve["x2"] is None and shape(curve["y_hat"]) == (4, 1)
+    assert curve["x2"] is None and shape(curve["y_hat"]) == (1, 4, 1)  # one row: [x2 rows][x1][n_L]
 
 
 @pytest.mark.parametrize(

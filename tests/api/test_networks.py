@@ -220,7 +220,7 @@ def _document(client: TestClient, create_network: CreateNetwork) -> dict[str, An
         (lambda d: d["W"][0].pop(), "W_1"),
         (lambda d: d["b"][1].append(1.0), "b_2"),
         (lambda d: d["W"][0][0].__setitem__(0, None), "W[0][0][0]"),
-        (lambda d: d["optimizer_state"].update({"adam.x_W": []}), "unknown key"),
+        (lambda d: d["optimizer_state"].update({"adam.x_W": []}), "adam.x_W: unknown field"),
         (lambda d: d["optimizer_state"]["momentum.u_W"].pop(), "one per layer"),
         (lambda d: d["optimizer_state"]["momentum.u_b"][0].append(0.0), "momentum.u_b"),
         (lambda d: d["config"].update(activations=["tanh", "relu"]), "1 activation"),

@@ -24,6 +24,7 @@ import hypothesis
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NOT_SET
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.main import create_app
 from app.store import DatasetSpec
@@ -85,4 +86,8 @@ def test_api(case: Any) -> None:
         case.path_parameters["network_id"] = fresh_network_id()  # three in four: a real network
     if case.method.upper() in {"POST", "PUT", "PATCH"} and case.body is NOT_SET:
         case.headers = {**(case.headers or {}), "Content-Type": "application/json"}
-    case.call_and_validate()
+    # Schemathesis reads a text/event-stream `schema` as one event's (OpenAPI 3.2's itemSchema); in 3.1 it
+    # describes the whole body, a string. The events are checked against their own models by
+    # tests/client/test_generated_client.py.
+    stream = case.operation.label == "POST /api/v1/networks/{network_id}/train/stream"
+    case.call_and_validate(excluded_checks=[response_schema_conformance] if stream else None)

@@ -196,7 +196,7 @@ export function render(element, d) {
   if (oneD && surface) {
     for (let j = 0; j < nL; j++) {
       traces.push({
-        type: "scatter", mode: "lines", x: [...surface.x1], y: surface.y_hat.map((r) => r[j]), name: nL > 1 ? `\u0177[${j}]` : "\u0177 (network)",
+        type: "scatter", mode: "lines", x: [...surface.x1], y: surface.y_hat[0].map((r) => r[j]), name: nL > 1 ? `\u0177[${j}]` : "\u0177 (network)",
         line: { color: "#1d2430", width: 2.5 }, hovertemplate: "x = %{x:.3g}<br>\u0177 = %{y:.4g}<extra></extra>",
       });
     }
