@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app import encoding, inputs
 from app.deps import NetworkDep
 from app.routes import BODY_ERRORS, errors
-from app.schemas import MAX_COUNT, STATE_DOCUMENT, Matrix, NetworkPublic, StrictModel, Vector
+from app.schemas import MAX_COUNT, STATE_DOCUMENT, Matrix, NetworkPublic, OptimizerState, StrictModel, Vector
 
 router = APIRouter(tags=["networks"])
 
@@ -25,7 +25,7 @@ class NetworkState(StrictModel):
     b: list[Vector] = Field(description="Per layer k = 1..L: b_k, n_k numbers.")
     step: int = Field(ge=0, le=MAX_COUNT, description="Updates made, 0..2^53 - 1.")
     epoch: int = Field(ge=0, le=MAX_COUNT, description="Epochs completed, 0..2^53 - 1.")
-    optimizer_state: dict[str, list[Matrix | Vector]] = Field(default_factory=dict, description=STATE_DOCUMENT)
+    optimizer_state: OptimizerState = Field(default_factory=lambda: OptimizerState(), description=STATE_DOCUMENT)
 
 
 @router.put(
@@ -59,7 +59,7 @@ async def put_state(
     async with session.store.use(session.entry) as entry:
         network = entry.network
         W, b = inputs.parameters(body.W, body.b, network.config.sizes)
-        state = inputs.optimizer_state(body.optimizer_state, W, b)
+        state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
         network.set_parameters(W, b)
         network.step = body.step
         network.epoch = body.epoch
