@@ -299,11 +299,10 @@ function startStep(d) {
   ];
 }
 
-/** Does any equation stick out of the panel (its width measured)? */
+/** Does any equation stick out of the panel (the boxes of its math measured against the panel's)? */
 function overflows(element) {
   const box = element.getBoundingClientRect();
-  for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math")) {
-    if (node.scrollWidth > node.clientWidth + 1 && node.tagName !== "math") return true;
+  for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math, mtable")) {
     const r = node.getBoundingClientRect();
     if (r.right > box.right + 0.5 || r.left < box.left - 0.5) return true;
   }
@@ -333,6 +332,7 @@ function wrapLongLines(element) {
       else groups.push([term]);
     }
     const label = math.getAttribute("aria-label") || "";
+    block.classList.add("wrapped"); // the lines' final layout while they are measured
     const lines = [];
     let line = null;
     const room = Math.min(width, block.clientWidth) - 24; // the continuation lines are indented
@@ -346,7 +346,9 @@ function wrapLongLines(element) {
       }
       const before = line.childNodes.length;
       line.append(...group);
-      if (before > 0 && line.getBoundingClientRect().width > room) {
+      // The width of the terms themselves (a <math> box may be stretched or capped by its line).
+      const span = group[group.length - 1].getBoundingClientRect().right - line.firstElementChild.getBoundingClientRect().left;
+      if (before > 0 && span > room) {
         for (const node of group) line.removeChild(node);
         line = document.createElementNS(MATHML, "math");
         line.setAttribute("aria-label", `${label} (continued)`);
