@@ -31,8 +31,8 @@ from ffnn_core.network import Network
 from ffnn_core.numerics import Array
 from ffnn_core.targets import Targets, encode_targets
 
-# The traces are plain records (not frozen: a frozen dataclass's __init__ costs about 2 us more per
-# trace, 4% of the [2, 8, 8, 2] training step in benchmarks/bench_core.py).
+# The traces are plain records, not frozen: frozen dataclasses' __init__ cost a training step (two
+# traces) about 2 us more, 2% of the [2, 8, 8, 2] train_step in benchmarks/bench_core.py.
 
 
 @dataclass(slots=True)
