@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
 import uvicorn
 
 from app.server import uvicorn_options
 from app.settings import Settings
+from app.startup import StartupError, check_data_dir
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +29,13 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["BACKPROP_DATA_DIR"] = args.data_dir  # read by the app's Settings
     # One worker: networks live in this process's store (see README). Header size, header and body
     # read timeouts and the connection limit come from the settings (app/server.py).
-    limits = uvicorn_options(Settings())
+    settings = Settings()
+    if settings.persist:
+        try:  # before the server starts: one line with the fix, not a traceback
+            check_data_dir(Path(settings.data_dir))
+        except StartupError as exc:
+            sys.exit(f"backprop-lab: {exc}")
+    limits = uvicorn_options(settings)
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1, **limits)
 
 

@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from app import encoding, errors, gcmonitor, openapi, security
+from app import encoding, errors, gcmonitor, openapi, security, startup
 from app.admission import CreationLimiter
 from app.middleware import BodySizeLimit
 from app.persistence import from_settings as persistence_from_settings
@@ -58,7 +58,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store.load()
+        startup.configure_logging()
+        restored = store.load()
+        where = getattr(persistence, "path", None)
+        if where is not None:
+            startup.logger.info("networks are kept in %s: %d restored", where, restored)
+        else:
+            startup.logger.info("networks are kept in memory only (BACKPROP_PERSIST=0 or no persistence)")
         sweeper = asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0)))
         if settings.gc_freeze:
             gcmonitor.freeze_startup_heap()

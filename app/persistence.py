@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from app import startup
 from app.settings import Settings
 
 logger = logging.getLogger("backprop_lab.persistence")
@@ -104,8 +105,11 @@ class SqlitePersistence:
         loaded = []
         for network_id, data, last_used in stored:
             try:
-                loaded.append((network_id, decode(data), float(last_used)))
-            except ValueError as exc:
+                document = decode(data)
+                if not isinstance(document, dict):
+                    raise ValueError(f"a JSON {type(document).__name__}, not a network document")
+                loaded.append((network_id, document, float(last_used)))
+            except (ValueError, TypeError) as exc:
                 logger.warning("dropping unreadable stored network %s: %s", network_id, exc)
                 self.delete(network_id)
         return loaded
@@ -147,8 +151,9 @@ class SqlitePersistence:
         with self._cond:
             if self._thread is not None:
                 return
+            startup.check_data_dir(self.path.parent)  # one line with the fix when it is not writable
+            startup.set_aside_if_corrupt(self.path)  # a file SQLite cannot read: moved aside, start empty
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = _connect(self.path)
             except (OSError, sqlite3.Error) as exc:
                 raise RuntimeError(

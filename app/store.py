@@ -233,8 +233,9 @@ class Store:
                 network = network_from_dict(document, allow_non_finite=True)  # diverged ones too
                 spec_data = document.get("dataset")
                 spec = DatasetSpec.from_dict(spec_data) if isinstance(spec_data, dict) else None
-            except (ValueError, TypeError) as exc:
-                logger.warning("dropping stored network %s: %s", network_id, exc)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a row that is not a network
+                reason = f"{type(exc).__name__}: {exc}"
+                logger.warning("dropping stored network %s: not a network (%s)", network_id, reason)
                 self.persistence.delete(network_id)
                 continue
             self._entries[network_id] = Entry(network_id, network, spec, last_used)

@@ -1,0 +1,146 @@
+"""Start-up that explains itself: an unwritable data folder stops `backprop-lab serve` with one
+line naming the folder, the user id and the fix; a database file SQLite cannot read (four kinds)
+is moved aside with one log line and the server starts empty; a row that is not a network is
+dropped with a warning; the log says where networks are kept and how many were restored."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+
+from app.main import create_app
+from app.persistence import FILENAME, SqlitePersistence
+from app.settings import Settings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+def _serve_once(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_")}
+    env.update(BACKPROP_PERSIST="1", PYTHONDONTWRITEBYTECODE="1")
+    argv = [sys.executable, "-m", "app.cli", "serve", "--port", "9", "--data-dir", str(data_dir)]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+
+
+@contextmanager
+def _unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` made unwritable for this process: mode 555, or for root (who writes anyway) the
+    immutable attribute."""
+    if os.getuid() != 0:
+        folder.chmod(0o555)
+        undo = ["chmod", "755", str(folder)]
+    else:
+        subprocess.run(["chattr", "+i", str(folder)], check=True, timeout=30)
+        undo = ["chattr", "-i", str(folder)]
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True, timeout=30)
+
+
+def test_unwritable_data_dir_is_one_line_with_the_fix(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with _unwritable(folder):
+        done = _serve_once(folder)
+    uid = os.getuid()
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(folder) in lines[0] and f"uid {uid}" in lines[0] and f"chown {uid} {folder}" in lines[0]
+    assert "chown 10001" in lines[0] and "BACKPROP_PERSIST=0" in lines[0]
+
+
+def _app(data_dir: Path) -> tuple[TestClient, SqlitePersistence]:
+    persistence = SqlitePersistence(data_dir / FILENAME)
+    settings = Settings(persist=True, data_dir=str(data_dir), gc_freeze=False)
+    return TestClient(create_app(settings, persistence=persistence)), persistence
+
+
+def _make_database(data_dir: Path, n_networks: int) -> list[str]:
+    client, persistence = _app(data_dir)
+    with client:
+        bodies = [{"sizes": [2, 8, 2], "seed": i} for i in range(n_networks)]
+        ids = [client.post("/api/v1/networks", json=body).json()["id"] for body in bodies]
+        assert persistence.flush(10)
+    persistence.close()
+    return ids
+
+
+def _corrupt(kind: str, good: bytes) -> bytes:
+    page = 4096
+    return {
+        "truncated": good[: len(good) // 2],
+        "garbage text": b"not a database, just some text\n" * 200,
+        "random bytes": os.urandom(3 * page),
+        "overwritten pages": good[:page] + os.urandom(2 * page) + good[3 * page :],
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["truncated", "garbage text", "random bytes", "overwritten pages"])
+def test_corrupted_database_is_moved_aside_and_the_server_starts_empty(
+    tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    _make_database(tmp_path, 40)
+    path = tmp_path / FILENAME
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    bad = _corrupt(kind, path.read_bytes())
+    for extra in (f"{path}-wal", f"{path}-shm"):
+        Path(extra).unlink(missing_ok=True)
+    path.write_bytes(bad)
+
+    caplog.set_level(logging.INFO, logger="backprop_lab")
+    client, persistence = _app(tmp_path)
+    with client:
+        assert client.get("/api/v1/meta").status_code == 200
+        created = client.post("/api/v1/networks", json={"sizes": [2, 2]})
+        assert created.status_code == 201
+        assert persistence.flush(10)
+    persistence.close()
+    moved = [r.getMessage() for r in caplog.records if "moved aside" in r.getMessage()]
+    assert len(moved) == 1 and "\n" not in moved[0], moved
+    (aside,) = [f for f in tmp_path.glob(f"{FILENAME}.corrupt-*") if not f.name.endswith(("-wal", "-shm"))]
+    assert aside.read_bytes() == bad and str(aside) in moved[0]
+    assert any(f"networks are kept in {path}: 0 restored" in r.getMessage() for r in caplog.records)
+    with closing(sqlite3.connect(path)) as conn:  # a fresh, working file with the new network
+        assert conn.execute("SELECT count(*) FROM networks").fetchone()[0] == 1
+
+
+def test_a_row_that_is_not_a_network_is_dropped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (good_id,) = _make_database(tmp_path, 1)
+    path = tmp_path / FILENAME
+    bad = {"0" * 32: "[]", "1" * 32: "{}", "2" * 32: '{"config": 3}', "3" * 32: "not json"}
+    with closing(sqlite3.connect(path)) as conn:
+        (last_used,) = conn.execute("SELECT last_used FROM networks").fetchone()
+        conn.executemany(
+            "INSERT INTO networks (id, document, last_used) VALUES (?, ?, ?)",
+            [(i, doc, last_used) for i, doc in bad.items()],
+        )
+        conn.commit()
+    caplog.set_level(logging.INFO, logger="backprop_lab")
+    client, persistence = _app(tmp_path)
+    with client:
+        assert client.get(f"/api/v1/networks/{good_id}").status_code == 200
+        for network_id in bad:
+            assert client.get(f"/api/v1/networks/{network_id}").status_code == 404
+        assert persistence.flush(10)
+    persistence.close()
+    messages = [r.getMessage() for r in caplog.records]
+    for network_id in bad:
+        assert sum(network_id in m and "dropping" in m for m in messages) == 1, messages
+    assert any(f"networks are kept in {path}: 1 restored" in m for m in messages)
+    with closing(sqlite3.connect(path)) as conn:
+        assert [row[0] for row in conn.execute("SELECT id FROM networks")] == [good_id]
