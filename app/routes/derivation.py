@@ -105,6 +105,7 @@ async def derivation(
     response_model=PathsResult,
     responses={200: examples.json_example(_example_answers()[1]), **errors(404, *BODY_ERRORS)},
     summary="Every path from one weight to the loss",
+    name="paths",
 )
 async def weight_paths(
     session: NetworkDep, body: Annotated[PathsRequest, Body(openapi_examples=PATHS_EXAMPLES)]
