@@ -102,7 +102,9 @@ async def admit_creation(request: Request) -> None:
 
 
 CREATION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    429: {"description": "This client address created max_creations_per_client networks within "
-          "creation_window_seconds (Retry-After says when to try again)."},
+    429: {
+        "description": "This client address created max_creations_per_client networks within "
+        "creation_window_seconds (Retry-After says when to try again)."
+    },
     503: {"description": "The store holds max_networks networks, all used within evict_idle_seconds."},
 }

@@ -1,11 +1,13 @@
-"""Command line: `backprop-lab serve --host --port --data-dir`; every other setting is an environment
-variable (``BACKPROP_...``, see ``app/settings.py``)."""
+"""Command line: `backprop-lab serve --host --port --data-dir --workers --store`; every other setting is an
+environment variable (``BACKPROP_...``, see ``app/settings.py``)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -13,6 +15,8 @@ import uvicorn
 from app.server import uvicorn_options
 from app.settings import Settings
 from app.startup import StartupError, check_data_dir
+
+GRACEFUL_SHUTDOWN_SECONDS = 1  # trainings stop at their next minibatch and save well within this
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,19 +28,55 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument(
         "--data-dir", help="folder of the networks' SQLite file (default: $BACKPROP_DATA_DIR, else ./data)"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BACKPROP_WORKERS", "0")) or os.cpu_count() or 1,
+        help="worker processes, all serving every network from one shared store (default: the number of CPUs)",
+    )
+    serve.add_argument(
+        "--store", help="where networks live: sqlite:///file, redis://host:6379/0 (default: $BACKPROP_STORE)"
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     if args.data_dir is not None:
         os.environ["BACKPROP_DATA_DIR"] = args.data_dir  # read by the app's Settings
-    # One worker: networks live in this process's store (see README). Header size, header and body
-    # read timeouts and the connection limit come from the settings (app/server.py).
+    if args.store is not None:
+        os.environ["BACKPROP_STORE"] = args.store
+    scratch = None
+    if args.workers > 1 and _in_memory_only():
+        # Workers share networks through a store; without persistence it is a file deleted at exit.
+        scratch = tempfile.mkdtemp(prefix="backprop-lab-")
+        os.environ["BACKPROP_STORE"] = f"sqlite://{scratch}/networks.sqlite3"
+    # Header size, header and body read timeouts and the connection limit come from the settings
+    # (app/server.py).
     settings = Settings()
-    if settings.persist:
+    if settings.persist and not settings.store:
         try:  # before the server starts: one line with the fix, not a traceback
             check_data_dir(Path(settings.data_dir))
         except StartupError as exc:
             sys.exit(f"backprop-lab: {exc}")
     limits = uvicorn_options(settings)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=1, **limits)
+    limits["http"] = "app.server:EnvironmentH11Protocol"  # by name: every worker process imports it
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **limits,
+        )
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _in_memory_only() -> bool:
+    store = os.environ.get("BACKPROP_STORE", "")
+    persist = os.environ.get("BACKPROP_PERSIST", "1").strip().lower() not in ("0", "false", "no", "off")
+    return store == "memory" or (store == "" and not persist)
 
 
 if __name__ == "__main__":

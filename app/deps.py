@@ -1,7 +1,8 @@
-"""Dependencies: the settings, the store, and a network by id (unknown id -> 404)."""
+"""Dependencies: the settings, the store, and a network by id (unknown id -> 404), leased for the request."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from fastapi import Depends, Path, Request
 from starlette.convertors import Convertor, register_url_convertor
 
 from app.settings import Settings
-from app.store import Entry, Store
+from app.store import Entry, Store, UnknownNetworkError
 
 ID_PATTERN = "^[0-9a-f]{32}$"
 
@@ -46,7 +47,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 @dataclass(frozen=True)
 class Session:
-    """What a request on one network works with: its store entry, the store and the settings."""
+    """What a request on one network works with: the network (its lease held), the store, the settings."""
 
     entry: Entry
     store: Store
@@ -63,10 +64,22 @@ NetworkId = Annotated[
 ]
 
 
-async def get_network(request: Request, network_id: NetworkId) -> Session:
-    """The stored network with this id; UnknownNetworkError (404) for any other id, well formed or not."""
+async def use_network(request: Request, network_id: NetworkId) -> AsyncIterator[Session]:
+    """The network with this id, its lease held until the endpoint returns; its changes (see
+    ``Entry.mark_changed``) are saved then, unless the endpoint raised. UnknownNetworkError (404)
+    for any other id, well formed or not."""
     store: Store = request.app.state.store
-    return Session(store.get(network_id), store, request.app.state.settings)
+    async with store.use(network_id) as entry:
+        yield Session(entry, store, request.app.state.settings)
 
 
-NetworkDep = Annotated[Session, Depends(get_network)]
+async def known_network(request: Request, network_id: NetworkId) -> str:
+    """The id of an existing network, not leased (deleting, stopping, streams that lease it themselves)."""
+    store: Store = request.app.state.store
+    if not await store.exists(network_id):
+        raise UnknownNetworkError(network_id)
+    return network_id
+
+
+NetworkDep = Annotated[Session, Depends(use_network, scope="function")]
+KnownNetworkId = Annotated[str, Depends(known_network)]

@@ -8,26 +8,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
+from types import FrameType
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import Response
 
-from app import encoding, errors, gcmonitor, openapi, security, startup
+from app import encoding, errors, gcmonitor, offload, openapi, security, startup
 from app.admission import CreationLimiter
+from app.backends import Backend, MemoryBackend
 from app.middleware import BodySizeLimit
-from app.persistence import from_settings as persistence_from_settings
+from app.persistence import FILENAME, SqliteBackend
 from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, timeline, training
 from app.settings import Settings
 from app.static_files import CachedStaticFiles
-from app.store import Persistence, Store
+from app.store import NetworkBusyError, Store
 
 API_PREFIX = "/api/v1"
 GZIP_MINIMUM_BYTES = 1024
 GZIP_LEVEL = 1  # JSON numbers: near level 9's size for a small part of its CPU (benchmarks/bench_gzip.py)
+BUSY_RETRY_AFTER_SECONDS = 5
+logger = logging.getLogger("backprop_lab.main")
 
 DESCRIPTION = """Build a feed-forward network, push examples through it layer by layer, send gradients
 back, and see every number. Notation: layer k = 1..L, a_k = b_k + W_k h_(k-1), h_k = g(a_k),
@@ -38,45 +47,102 @@ started. See docs/api.md."""
 async def _sweep_forever(store: Store, every: float) -> None:
     while True:
         await asyncio.sleep(every)
-        store.sweep()
+        try:
+            await store.sweep_async()
+        except Exception:  # the store briefly unreachable: next time
+            logger.exception("could not sweep the store")
+
+
+def open_backend(settings: Settings) -> Backend:
+    """The backend the settings name (see Settings.store)."""
+    where = settings.store
+    if where.startswith(("redis://", "rediss://", "unix://")):
+        from app.redis_store import RedisBackend
+
+        return RedisBackend(where)
+    if where.startswith("sqlite:"):
+        return SqliteBackend(Path(where.removeprefix("sqlite:").removeprefix("//")))  # sqlite:///abs or sqlite:rel
+    if where == "memory" or (where == "" and not settings.persist):
+        return MemoryBackend()
+    if where == "":
+        return SqliteBackend(Path(settings.data_dir) / FILENAME)
+    raise ValueError(f"BACKPROP_STORE={where!r}: use memory, sqlite:///path/file.sqlite3 or redis://host:6379/0")
+
+
+def _stop_trainings_on_sigterm(store: Store) -> Callable[[], None]:
+    """Chain a SIGTERM handler that stops this worker's trainings at their next minibatch (they then
+    save and end) before the server's own handler starts the shutdown; returns its undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals reach the main thread only (e.g. tests run the app in a thread)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        store.stop_all()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, handler)
+
+    def undo() -> None:
+        if signal.getsignal(signal.SIGTERM) is handler:
+            signal.signal(signal.SIGTERM, previous)
+
+    return undo
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NetworkBusyError)
+    detail = (
+        f"network {exc.network_id} stayed busy for {exc.waited:.0f} s (lock_wait_seconds): another request, "
+        "probably a training, holds it; stop that training or try again later"
+    )
+    return encoding.json_response({"detail": detail}, 503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Callable[[], float] = time.time,
-    persistence: Persistence | None = None,
+    backend: Backend | None = None,
 ) -> FastAPI:
     settings = settings if settings is not None else Settings()
     store = Store(
         ttl_seconds=settings.ttl_seconds,
         max_networks=settings.max_networks,
         clock=clock,
-        persistence=persistence,
+        backend=backend if backend is not None else open_backend(settings),
+        lease_seconds=settings.lease_seconds,
+        lock_wait_seconds=settings.lock_wait_seconds,
         evict_idle_seconds=settings.evict_idle_seconds,
     )
+    offload.configure(settings.compute_threads, settings.blas_threads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         startup.configure_logging()
-        restored = store.load()
-        where = getattr(persistence, "path", None)
-        if where is not None:
-            startup.logger.info("networks are kept in %s: %d restored", where, restored)
-        else:
-            startup.logger.info("networks are kept in memory only (BACKPROP_PERSIST=0 or no persistence)")
-        sweeper = asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0)))
+        await store.sweep_async()
+        where = getattr(store.backend, "path", None) or ("Redis" if hasattr(store.backend, "url") else "memory")
+        startup.logger.info("networks are kept in %s: %d stored", where, store.count())
+        tasks = [
+            asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0))),
+            asyncio.create_task(store.run_heartbeat()),
+        ]
+        undo_signal = _stop_trainings_on_sigterm(store)
         if settings.gc_freeze:
             gcmonitor.freeze_startup_heap()
         gc_callback = gcmonitor.install_pause_logger(settings.gc_log_ms) if settings.gc_log else None
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            store.stop_all()
+            undo_signal()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if gc_callback is not None:
                 gcmonitor.remove(gc_callback)
+            store.close()
 
     telemetry = (
         {} if settings.telemetry else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
@@ -95,8 +161,10 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.creations = CreationLimiter(settings.max_creations_per_client, settings.creation_window_seconds, clock)
+    app.state.streams = training.StreamCount()
     errors.install(app)
     openapi.install(app)
+    app.add_exception_handler(NetworkBusyError, _busy)
     # JSON answers above ~1 KB are gzipped for clients that accept it (a backward pass's digits are
     # 2-3x smaller); the training stream (text/event-stream) and the static files (compressed once,
     # Content-Encoding already set) pass through untouched.
@@ -111,14 +179,11 @@ def create_app(
     )  # fmt: skip
     json_only = [Depends(security.require_json_content_type)]  # state changes: JSON only (app.security)
     for router in (*routers, lessons.router, insight.router):
-        app.include_router(
-            router, prefix=API_PREFIX, dependencies=json_only, responses=security.UNSUPPORTED_MEDIA_TYPE
-        )
+        app.include_router(router, prefix=API_PREFIX, dependencies=json_only, responses=security.UNSUPPORTED_MEDIA_TYPE)
     app.state.route_methods = errors.RouteMethods(API_PREFIX, (*routers, lessons.router, insight.router))
     app.include_router(pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     app.mount("/static", CachedStaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     return app
 
 
-_settings = Settings()
-app = create_app(_settings, persistence=persistence_from_settings(_settings))
+app = create_app()

@@ -1,231 +1,260 @@
-"""Networks kept across restarts: an embedded SQLite file under the data directory.
+"""The embedded store backend: one SQLite file (WAL) shared by any number of worker processes.
 
-One table: network id -> its export document (``GET .../export``: the core's
-``network_to_dict`` plus the dataset spec) as JSON, and when it was last used. On start-up the
-store reads every row back (``load_all``) and drops the ones that expired meanwhile.
+One row per network: its binary record (``app.records``), version, last use, creating client,
+lease (holder and until when) and training marks. Each thread has its own connection; every
+operation is one short transaction (``BEGIN IMMEDIATE`` where it reads then writes), so workers
+never see half a change. ``synchronous=NORMAL`` in WAL mode: a commit survives the server process
+dying; a power cut can lose the last commits but never corrupts the file. The store calls these
+methods from worker threads (``blocking = True``), so a slow disk never stalls the event loop.
 
-A request never waits for the disk. ``save`` and ``delete`` hand the change to a writer thread,
-which encodes it and commits it (straight away, with whatever else is pending, in one
-transaction); SQLite's own checkpoints run in that thread too. The file is in WAL mode with
-``synchronous=NORMAL``: a commit is in the operating system's cache, which outlives the server
-process. A network has at most one change not yet committed: a second change of the same network
-waits (on the event loop) until the first is committed, which only happens when requests on one
-network follow each other within about a millisecond. So a crash of the server loses at most the
-last step of each network; a power cut can lose the changes since the last checkpoint, and never
-corrupts the file. ``benchmarks/bench_persistence.py`` measures what a save adds to a step.
-
-Numbers round-trip bit-exactly: JSON holds each float64 as its shortest repr. orjson encodes
-finite numbers fast; a document with NaN or infinity (a diverged network) is written by the
-standard library's json, which keeps them (as NaN/Infinity) instead of turning them into null.
+A file written by an older version (schema 1: JSON documents) is converted on first open.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
-import orjson
-
-from app import startup
+from app import records, startup
+from app.backends import BUSY, Heartbeat, Loaded
 from app.settings import Settings
+from ffnn_core import network_from_dict
 
 logger = logging.getLogger("backprop_lab.persistence")
 
 FILENAME = "networks.sqlite3"
-SCHEMA_VERSION = 1
-MAX_WAIT_SECONDS = 2.0  # longest a change waits for the previous change of its network
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS networks (
-    id        TEXT PRIMARY KEY,
-    document  TEXT NOT NULL,  -- the export document, JSON
-    last_used REAL NOT NULL   -- seconds since the epoch
-)
-"""  # a rowid table: WITHOUT ROWID makes rewriting a large document about 15 times slower
-_UPSERT = (
-    "INSERT INTO networks (id, document, last_used) VALUES (?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET document = excluded.document, last_used = excluded.last_used"
-)
-
-_Change = tuple[dict[str, Any], float] | None  # (document, last_used) to save, or None to delete
-
-
-def encode(document: dict[str, Any]) -> str:
-    """JSON text of a document, every float exactly, NaN and infinity included."""
-    data = orjson.dumps(document)
-    # orjson writes a non-finite float as null; the only nulls a document may hold otherwise
-    # are in its dataset spec. More nulls than that: encode with the standard library instead.
-    if data.count(b"null") > orjson.dumps(document.get("dataset")).count(b"null"):
-        return json.dumps(document, allow_nan=True, separators=(",", ":"))
-    return data.decode()
+    id          TEXT PRIMARY KEY,
+    record      BLOB NOT NULL,              -- app.records: the network's whole state
+    version     INTEGER NOT NULL,           -- raised by every write
+    last_used   REAL NOT NULL,              -- the store's clock (seconds)
+    client      TEXT,                       -- who created it
+    holder      TEXT,                       -- who holds the lease
+    lease_until REAL NOT NULL DEFAULT 0,    -- wall clock (time.time())
+    training    INTEGER NOT NULL DEFAULT 0, -- the holder trains it
+    stop        INTEGER NOT NULL DEFAULT 0  -- someone asked that training to stop
+);
+CREATE INDEX IF NOT EXISTS networks_by_last_used ON networks (last_used);
+"""
 
 
-def decode(data: str | bytes) -> dict[str, Any]:
-    try:
-        document: dict[str, Any] = orjson.loads(data)
-    except orjson.JSONDecodeError:  # NaN or Infinity, written by encode's fallback
-        document = json.loads(data)
-    return document
+class SqliteBackend:
+    """The store's backend in an SQLite file, created with its folder on first use."""
 
-
-class SqlitePersistence:
-    """The store's ``Persistence`` in an SQLite file, created with its folder on first use."""
+    blocking = True
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._cond = threading.Condition()
-        self._pending: dict[str, _Change] = {}  # not yet taken by the writer
-        self._writing: set[str] = set()  # taken, not yet committed
-        self._thread: threading.Thread | None = None
-        self._closing = False
-        self.commits = 0  # transactions committed (for tests and benchmarks)
-
-    # --- the Persistence protocol (called from the event loop) ---------------------------------
-
-    def save(self, network_id: str, document: dict[str, Any], last_used: float) -> None:
-        self._put(network_id, (document, last_used))
-
-    def delete(self, network_id: str) -> None:
-        self._put(network_id, None)
-
-    def load_all(self) -> Iterable[tuple[str, dict[str, Any], float]]:
-        """Every stored network: (id, document, last_used), least recently used first."""
-        self._start()
-        conn = _connect(self.path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._mutex = threading.Lock()
         try:
-            stored = conn.execute("SELECT id, document, last_used FROM networks ORDER BY last_used").fetchall()
-        finally:
-            conn.close()
-        loaded = []
-        for network_id, data, last_used in stored:
-            try:
-                document = decode(data)
-                if not isinstance(document, dict):
-                    raise ValueError(f"a JSON {type(document).__name__}, not a network document")
-                loaded.append((network_id, document, float(last_used)))
-            except (ValueError, TypeError) as exc:
-                logger.warning("dropping unreadable stored network %s: %s", network_id, exc)
-                self.delete(network_id)
-        return loaded
+            path.parent.mkdir(parents=True, exist_ok=True)
+            startup.set_aside_if_corrupt(path)  # a file SQLite cannot read: moved aside, start empty
+            conn = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise RuntimeError(
+                f"cannot keep networks in {path}: {exc}. Set BACKPROP_DATA_DIR to a writable folder, "
+                "or BACKPROP_PERSIST=0 to keep networks in memory only."
+            ) from exc
+        with self._transaction(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 1:
+                _convert_schema_1(conn)
+            elif version not in (0, SCHEMA_VERSION):
+                raise RuntimeError(f"{path} has schema version {version}; this server uses {SCHEMA_VERSION}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
-    # --- lifecycle -----------------------------------------------------------------------------
+    # --- connections and transactions ------------------------------------------------------------
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every change so far is committed; False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._writing, timeout)
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA secure_delete=OFF")  # Debian's build zeroes every freed page: twice the writes
+            self._local.conn = conn
+            with self._mutex:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        conn = conn if conn is not None else self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- the Backend interface -------------------------------------------------------------------
+
+    def insert(self, network_id: str, record: bytes, last_used: float, client: str | None) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO networks (id, record, version, last_used, client) VALUES (?, ?, 1, ?, ?)",
+                (network_id, record, last_used, client),
+            )
+
+    def acquire(
+        self, network_id: str, holder: str, lease_seconds: float, cached_version: int | None, expired_before: float
+    ) -> Loaded | Literal["busy"] | None:
+        now = time.time()
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT version, last_used, holder, lease_until FROM networks WHERE id = ?", (network_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            version, last_used, current, lease_until = row
+            if current is not None and lease_until > now:
+                return BUSY
+            if last_used < expired_before:
+                conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
+                return None
+            conn.execute(
+                "UPDATE networks SET holder = ?, lease_until = ?, training = 0, stop = 0 WHERE id = ?",
+                (holder, now + lease_seconds, network_id),
+            )
+            if cached_version == version:
+                return Loaded(version, None)
+            (record,) = conn.execute("SELECT record FROM networks WHERE id = ?", (network_id,)).fetchone()
+            return Loaded(version, bytes(record))
+
+    def write(self, network_id: str, holder: str, record: bytes, lease_seconds: float) -> int | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "UPDATE networks SET record = ?, version = version + 1, lease_until = ? "
+                "WHERE id = ? AND holder = ? AND lease_until > ? RETURNING version",
+                (record, time.time() + lease_seconds, network_id, holder, time.time()),
+            ).fetchone()
+            return int(row[0]) if row is not None else None
+
+    def release(self, network_id: str, holder: str, last_used: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE networks SET holder = NULL, lease_until = 0, training = 0, stop = 0, "
+                "last_used = max(last_used, ?) WHERE id = ? AND holder = ?",
+                (last_used, network_id, holder),
+            )
+
+    def renew(self, leases: dict[str, str], lease_seconds: float) -> dict[str, Heartbeat | None]:
+        until = time.time() + lease_seconds
+        answer: dict[str, Heartbeat | None] = {}
+        with self._transaction() as conn:
+            for network_id, holder in leases.items():
+                row = conn.execute(
+                    "UPDATE networks SET lease_until = ? "
+                    "WHERE id = ? AND holder = ? AND lease_until > ? RETURNING stop",
+                    (until, network_id, holder, until - lease_seconds),
+                ).fetchone()
+                answer[network_id] = Heartbeat(bool(row[0])) if row is not None else None
+        return answer
+
+    def mark_training(self, network_id: str, holder: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE networks SET training = 1, stop = 0 WHERE id = ? AND holder = ?", (network_id, holder))
+
+    def request_stop(self, network_id: str) -> bool | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT training, holder, lease_until FROM networks WHERE id = ?", (network_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            running = bool(row[0]) and row[1] is not None and row[2] > time.time()
+            if running:
+                conn.execute("UPDATE networks SET stop = 1 WHERE id = ?", (network_id,))
+            return running
+
+    def exists(self, network_id: str, expired_before: float) -> bool:
+        row = (
+            self._connect()
+            .execute(
+                "SELECT 1 FROM networks WHERE id = ? AND (last_used >= ? OR (holder IS NOT NULL AND lease_until > ?))",
+                (network_id, expired_before, time.time()),
+            )
+            .fetchone()
+        )
+        return row is not None
+
+    def delete(self, network_id: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM networks WHERE id = ?", (network_id,)).rowcount > 0
+
+    def sweep(self, expired_before: float, max_networks: int, evict_before: float) -> list[str]:
+        now = time.time()
+        with self._transaction() as conn:
+            gone = [
+                i
+                for (i,) in conn.execute(
+                    "DELETE FROM networks WHERE last_used < ? AND (holder IS NULL OR lease_until <= ?) RETURNING id",
+                    (expired_before, now),
+                ).fetchall()
+            ]
+            (count,) = conn.execute("SELECT count(*) FROM networks").fetchone()
+            excess = count - max_networks
+            if excess > 0:
+                victims = conn.execute(
+                    "SELECT id FROM networks WHERE last_used < ? AND (holder IS NULL OR lease_until <= ?) "
+                    "ORDER BY last_used LIMIT ?",
+                    (evict_before, now, excess),
+                ).fetchall()
+                conn.executemany("DELETE FROM networks WHERE id = ?", victims)
+                gone += [i for (i,) in victims]
+            return gone
+
+    def count(self) -> int:
+        (count,) = self._connect().execute("SELECT count(*) FROM networks").fetchone()
+        return int(count)
 
     def close(self) -> None:
-        """Commit everything pending, then stop the writer. Idempotent; also run at exit."""
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join()
-
-    # --- internals -----------------------------------------------------------------------------
-
-    def _put(self, network_id: str, change: _Change) -> None:
-        self._start()
-        with self._cond:
-            if self._closing:
-                logger.warning("network %s changed after persistence closed; not saved", network_id)
-                return
-            committed = self._cond.wait_for(
-                lambda: network_id not in self._pending and network_id not in self._writing, MAX_WAIT_SECONDS
-            )
-            if not committed:
-                logger.warning("the disk is slow: network %s has two changes waiting to be written", network_id)
-            self._pending[network_id] = change
-            self._cond.notify_all()
-
-    def _start(self) -> None:
-        if self._thread is not None:
-            return
-        with self._cond:
-            if self._thread is not None:
-                return
-            startup.check_data_dir(self.path.parent)  # one line with the fix when it is not writable
-            startup.set_aside_if_corrupt(self.path)  # a file SQLite cannot read: moved aside, start empty
-            try:
-                conn = _connect(self.path)
-            except (OSError, sqlite3.Error) as exc:
-                raise RuntimeError(
-                    f"cannot keep networks in {self.path}: {exc}. Set BACKPROP_DATA_DIR to a writable folder, "
-                    "or BACKPROP_PERSIST=0 to keep networks in memory only."
-                ) from exc
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
-                    raise RuntimeError(f"{self.path} has schema version {version}; this server uses {SCHEMA_VERSION}")
-                conn.execute(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            finally:
+        with self._mutex:
+            for conn in self._connections:
                 conn.close()
-            self._thread = threading.Thread(target=self._run, name="persistence", daemon=True)
-            self._thread.start()
-            atexit.register(self.close)
+            self._connections.clear()
+        self._local = threading.local()
 
-    def _run(self) -> None:
-        conn = _connect(self.path)  # a connection belongs to the thread that uses it
+
+def _convert_schema_1(conn: sqlite3.Connection) -> None:
+    """Schema 1 kept each network as its JSON export document; rewrite them as records."""
+    old = conn.execute("SELECT id, document, last_used FROM networks").fetchall()
+    conn.execute("ALTER TABLE networks RENAME TO networks_v1")
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for network_id, document, last_used in old:
         try:
-            while True:
-                with self._cond:
-                    self._cond.wait_for(lambda: self._pending or self._closing)
-                    if not self._pending:  # closing, nothing left
-                        return
-                    batch, self._pending = self._pending, {}
-                    self._writing = set(batch)
-                try:
-                    _write(conn, batch)
-                    self.commits += 1
-                except Exception:  # keep the writer alive: log, and go on serving from memory
-                    logger.exception("could not write %d network(s) to %s", len(batch), self.path)
-                    time.sleep(0.1)  # a failing disk: do not spin
-                finally:
-                    with self._cond:
-                        self._writing = set()
-                        self._cond.notify_all()
-        finally:
-            conn.close()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)  # explicit transactions
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA secure_delete=OFF")  # some builds (Debian's) zero every freed page: twice the writes
-    return conn
-
-
-def _write(conn: sqlite3.Connection, batch: dict[str, _Change]) -> None:
-    upserts = []
-    for network_id, change in batch.items():
-        if change is None:
+            doc = json.loads(document)  # the standard library reads NaN/Infinity too
+            network = network_from_dict(doc, allow_non_finite=True)
+            spec = doc.get("dataset") if isinstance(doc.get("dataset"), dict) else None
+        except (ValueError, TypeError) as exc:
+            logger.warning("dropping unreadable stored network %s: %s", network_id, exc)
             continue
-        try:  # one document that cannot be written must not cost the others theirs
-            upserts.append((network_id, encode(change[0]), change[1]))
-        except (TypeError, ValueError, OverflowError):
-            logger.exception("network %s cannot be stored; the others of this batch are", network_id)
-    deletes = [(i,) for i, change in batch.items() if change is None]
-    conn.execute("BEGIN")
-    try:
-        conn.executemany(_UPSERT, upserts)
-        conn.executemany("DELETE FROM networks WHERE id = ?", deletes)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        conn.execute(
+            "INSERT INTO networks (id, record, version, last_used) VALUES (?, ?, 1, ?)",
+            (network_id, records.encode(network, spec), float(last_used)),
+        )
+    conn.execute("DROP TABLE networks_v1")
 
 
-def from_settings(settings: Settings) -> SqlitePersistence | None:
-    """The persistence the settings ask for: an SQLite file under data_dir, or none."""
+def sqlite_backend(settings: Settings) -> SqliteBackend | None:
+    """The SQLite file under data_dir, or None when the settings keep networks in memory only."""
     if not settings.persist:
         return None
-    return SqlitePersistence(Path(settings.data_dir) / FILENAME)
+    return SqliteBackend(Path(settings.data_dir) / FILENAME)

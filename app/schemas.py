@@ -499,7 +499,7 @@ class EpochRecord(BaseModel):
     grad_a_norms: NVector = Field(description=f"{PER_LAYER} Mean over minibatches of RMS_n ||grad_a_k||.")
 
 
-StopReason = Literal["requested", "time_limit", "deleted"]
+StopReason = Literal["requested", "time_limit", "deleted", "shutdown"]
 
 
 class TrainDone(BaseModel):
@@ -507,7 +507,7 @@ class TrainDone(BaseModel):
     stopped: bool = Field(description="Stopped before all epochs ran (see stop_reason); not set by divergence.")
     stop_reason: StopReason | None = Field(
         description="requested (POST .../train/stop or the stream closed), time_limit (max_train_seconds), "
-        "deleted (the network was deleted or expired)."
+        "deleted (the network was deleted or expired), shutdown (the server stopped; the network was saved)."
     )
     step: int
     epoch: int

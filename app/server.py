@@ -60,8 +60,7 @@ class GuardedH11Protocol(H11Protocol):
                 self._refuse(
                     431,
                     "Request Header Fields Too Large",
-                    f"the request line and headers are larger than {self.header_max_bytes} bytes "
-                    "(header_max_bytes)",
+                    f"the request line and headers are larger than {self.header_max_bytes} bytes (header_max_bytes)",
                 )
                 return
             if self._reading is None:
@@ -138,3 +137,14 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": 5,
     }
+
+
+def __getattr__(name: str) -> Any:
+    """``app.server:EnvironmentH11Protocol``: the protocol with the limits of this process's settings
+    (BACKPROP_... variables), found by name, so that each worker process of `serve --workers N` builds
+    its own (a class made at run time cannot be sent to another process)."""
+    if name == "EnvironmentH11Protocol":
+        protocol = protocol_class(Settings())
+        globals()[name] = protocol
+        return protocol
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     creation_window_seconds: float = Field(default=600.0, gt=0, description="The window of that limit.")
     persist: bool = Field(default=True, description="Keep networks in an SQLite file in data_dir across restarts.")
     data_dir: Path = Field(default=Path("data"), description="Folder of that SQLite file (created if missing).")
+    store: str = Field(
+        default="",
+        description="Where networks live, shared by every worker: empty = the SQLite file in data_dir (or memory "
+        "when persist is off), `memory` (one worker only), `sqlite:///path/to/file.sqlite3`, or "
+        "`redis://host:6379/0` (several machines).",
+    )
+    lease_seconds: float = Field(
+        default=4.0, gt=0, le=60, description="A network's lock runs out this long after a dead holder's last renewal."
+    )
+    lock_wait_seconds: float = Field(
+        default=130.0, gt=0, description="Longest a request waits for a busy network (then 503 with Retry-After)."
+    )
 
     # Network size
     max_layers: int = Field(default=10, ge=1, description="Largest L (number of weight layers).")
@@ -74,8 +86,24 @@ class Settings(BaseSettings):
     )
     max_surface_resolution: int = Field(default=200, ge=2, description="Largest decision-surface resolution per axis.")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body in bytes (else 413).")
+    max_answer_bytes: int = Field(
+        default=32_000_000,
+        ge=10_000,
+        description="Largest answer, estimated before computing (else 422 naming it); also per stream event.",
+    )
+    max_streams: int = Field(
+        default=64, ge=1, description="Training streams one worker runs at once (beyond it: 503 with Retry-After)."
+    )
 
     # Performance
+    compute_threads: int = Field(
+        default=0, ge=0, description="Threads per worker for computation (0 = the number of CPUs)."
+    )
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        description="OpenBLAS/OpenMP threads per computing thread (0 = leave the library's own setting).",
+    )
     inline_work_limit: int = Field(
         default=50_000,
         ge=0,

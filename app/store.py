@@ -1,36 +1,50 @@
-"""The server-side network store: id -> entry (an ffnn_core Network, its dataset spec, a lock).
+"""The network store every worker shares: id -> a network's whole state, in a backend.
 
 * Ids are 128 random bits (``secrets.token_hex(16)``, 32 hex characters); nothing lists them.
-* A network unused for ``ttl_seconds`` expires; above ``max_networks`` the least recently used
-  goes first. Busy networks (their lock is held) are skipped while idle ones remain.
-* Requests on one network are serialised by the entry's ``asyncio.Lock`` (see ``Store.use``),
-  held across any worker-thread computation, so no request ever sees a half-done update.
-* The store is used from the event loop thread only; worker threads touch an entry's network
-  while its lock is held and nothing else.
-* ``Persistence`` is the hook for keeping networks across restarts (the default keeps nothing).
+* The state lives in the backend (``app.backends``: memory, SQLite, Redis). This worker keeps a
+  cache of decoded networks; each copy carries the version it was read at, and the backend's
+  version is checked whenever the lease is taken, so a copy changed by another worker is read again.
+* One request at a time per network, across workers and machines: a request takes the network's
+  lease in the backend (first an ``asyncio.Lock`` among this worker's own requests, so they queue
+  without polling). The lease runs out ``lease_seconds`` after its last renewal; this worker's
+  heartbeat renews the leases it holds, so only a dead holder loses one.
+* A network unused for ``ttl_seconds`` expires; above ``max_networks`` the least recently used goes
+  first (idle ones before busy ones). Both hold across workers: they are decided in the backend.
+* Backend calls that do I/O run in a worker thread; the event loop never waits for the disk.
+
+At the cap, only a network unused for ``evict_idle_seconds`` (and not leased) makes room for a new
+one; without one, ``add`` raises StoreFullError (503) and stores nothing. ``add`` takes the creating
+``client`` (kept with the network) and calls ``admit(client)`` first (raise to refuse).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
-from app.admission import StoreFullError, eviction_victim
-from ffnn_core import Network, network_from_dict, network_to_dict
+import anyio.to_thread
+
+from app import records
+from app.admission import StoreFullError
+from app.backends import BUSY, Backend, Loaded, MemoryBackend
+from ffnn_core import Network, network_to_dict
 from ffnn_core.datasets import Dataset, make_dataset
 
 logger = logging.getLogger("backprop_lab.store")
 
 ID_BYTES = 16  # 128 random bits -> 32 hex characters
+CACHE_SIZE = 256  # decoded networks this worker keeps
+T = TypeVar("T")
 
 
 class UnknownNetworkError(LookupError):
@@ -41,19 +55,13 @@ class UnknownNetworkError(LookupError):
         self.network_id = network_id
 
 
-class Persistence(Protocol):
-    """Where networks are kept across restarts. Called from the event loop thread, with the
-    network's lock held for ``save``; implementations should be quick (or queue the work).
+class NetworkBusyError(Exception):
+    """The network's lease stayed with another request for longer than the wait allowed."""
 
-    ``document`` is the export document (``GET .../export``): plain JSON-able data, but its
-    numbers may be non-finite floats for a network that diverged.
-    """
-
-    def save(self, network_id: str, document: dict[str, Any], last_used: float) -> None: ...
-
-    def delete(self, network_id: str) -> None: ...
-
-    def load_all(self) -> Iterable[tuple[str, dict[str, Any], float]]: ...
+    def __init__(self, network_id: str, waited: float) -> None:
+        super().__init__(network_id)
+        self.network_id = network_id
+        self.waited = waited
 
 
 @dataclass(frozen=True)
@@ -103,23 +111,32 @@ def _load_dataset(spec: DatasetSpec) -> Dataset:
 
 @dataclass(eq=False)
 class Entry:
-    """One stored network. ``alive`` turns false when it is deleted, expired or evicted."""
+    """One network while a request holds its lease. ``mark_changed()`` after changing it: the
+    store then writes it back when the request ends (or at a ``checkpoint``)."""
 
     id: str
     network: Network
     dataset_spec: DatasetSpec | None
-    last_used: float
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    alive: bool = True
-    training_stop: threading.Event | None = None  # set while a training runs; setting it stops it
+    version: int
+    holder: str
+    changed: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)  # set: stop the training at once
+    stop_reason: str | None = None  # why ``stop`` was set: requested, deleted or shutdown
 
-    @property
-    def busy(self) -> bool:
-        return self.lock.locked()
+    def mark_changed(self) -> None:
+        self.changed = True
+
+    def request_stop(self, reason: str) -> None:
+        if not self.stop.is_set():
+            self.stop_reason = reason
+            self.stop.set()
 
     @property
     def dataset(self) -> Dataset | None:
         return self.dataset_spec.load() if self.dataset_spec is not None else None
+
+    def record(self) -> bytes:
+        return records.encode(self.network, self.dataset_spec.as_dict() if self.dataset_spec is not None else None)
 
     def document(self) -> dict[str, Any]:
         """The export document: the core's network dict plus the dataset spec."""
@@ -128,8 +145,18 @@ class Entry:
         return doc
 
 
+class _LocalLock:
+    """This worker's queue for one network; dropped when nobody waits."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class Store:
-    """Networks by id, with idle expiry and a least-recently-used cap."""
+    """Networks by id in a shared backend, with expiry, a least-recently-used cap and leases."""
 
     def __init__(
         self,
@@ -137,124 +164,243 @@ class Store:
         ttl_seconds: float,
         max_networks: int,
         clock: Callable[[], float] = time.time,
-        persistence: Persistence | None = None,
+        backend: Backend | None = None,
+        lease_seconds: float = 4.0,
+        lock_wait_seconds: float = 130.0,
         evict_idle_seconds: float = 0.0,
+        admit: Callable[[str | None], None] | None = None,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_networks = max_networks
-        self.evict_idle_seconds = evict_idle_seconds  # at the cap, only networks idle this long may go
         self.clock = clock
-        self.persistence = persistence
-        self._entries: OrderedDict[str, Entry] = OrderedDict()  # least recently used first
+        self.backend: Backend = backend if backend is not None else MemoryBackend()
+        self.lease_seconds = lease_seconds
+        self.lock_wait_seconds = lock_wait_seconds
+        self.evict_idle_seconds = evict_idle_seconds  # at the cap, only networks idle this long may go
+        self.admit = admit
+        self._worker = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._acquisitions = 0
+        self._cache: OrderedDict[str, tuple[int, Network, DatasetSpec | None]] = OrderedDict()
+        self._local: dict[str, _LocalLock] = {}
+        self._held: dict[str, Entry] = {}  # leases this worker holds
+
+    # --- backend calls: in a thread when they do I/O ---------------------------------------------
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        if not self.backend.blocking:
+            return fn()
+        return await anyio.to_thread.run_sync(fn, abandon_on_cancel=False)
+
+    def _expired_before(self) -> float:
+        return self.clock() - self.ttl_seconds
+
+    # --- creating, finding, deleting -------------------------------------------------------------
+
+    def add(self, network: Network, dataset_spec: DatasetSpec | None = None, client: str | None = None) -> str:
+        """Store a new network under a fresh random id (may evict the least recently used); its id.
+        Synchronous: call it from a thread (``add_async``) when the backend blocks."""
+        if self.admit is not None:
+            self.admit(client)
+        now = self.clock()
+        self._forget(self.backend.sweep(self._expired_before(), self.max_networks - 1, now - self.evict_idle_seconds))
+        if self.backend.count() >= self.max_networks:
+            raise StoreFullError(self.max_networks, self.evict_idle_seconds)
+        network_id = secrets.token_hex(ID_BYTES)
+        record = records.encode(network, dataset_spec.as_dict() if dataset_spec is not None else None)
+        self.backend.insert(network_id, record, now, client)
+        return network_id
+
+    async def add_async(
+        self, network: Network, dataset_spec: DatasetSpec | None = None, client: str | None = None
+    ) -> str:
+        return await self._call(lambda: self.add(network, dataset_spec, client))
+
+    async def exists(self, network_id: str) -> bool:
+        return await self._call(lambda: self.backend.exists(network_id, self._expired_before()))
+
+    async def remove(self, network_id: str) -> bool:
+        """Delete at once (even while a request holds it: that request's changes are then not saved)."""
+        removed = await self._call(lambda: self.backend.delete(network_id))
+        self._forget([network_id])
+        return removed
+
+    async def request_stop(self, network_id: str) -> bool:
+        """Stop a running training of this network, whichever worker runs it; UnknownNetworkError."""
+        held = self._held.get(network_id)
+        running = await self._call(lambda: self.backend.request_stop(network_id))
+        if running is None:
+            raise UnknownNetworkError(network_id)
+        if held is not None and running:
+            held.request_stop("requested")  # ours: no need to wait for the heartbeat
+        return running
+
+    def sweep(self) -> list[str]:
+        """Delete expired networks and those above the cap (synchronous; see ``sweep_async``)."""
+        gone = self.backend.sweep(self._expired_before(), self.max_networks, self.clock() - self.evict_idle_seconds)
+        self._forget(gone)
+        return gone
+
+    async def sweep_async(self) -> list[str]:
+        return await self._call(self.sweep)
+
+    def count(self) -> int:
+        return self.backend.count()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self.count()
 
-    def __contains__(self, network_id: object) -> bool:
-        return network_id in self._entries
+    def _forget(self, network_ids: list[str]) -> None:
+        for network_id in network_ids:
+            self._cache.pop(network_id, None)
+            held = self._held.get(network_id)
+            if held is not None:
+                held.request_stop("deleted")
 
-    def add(self, network: Network, dataset_spec: DatasetSpec | None = None) -> Entry:
-        """Store a new network under a fresh random id; at the cap, the least recently used network
-        idle for ``evict_idle_seconds`` makes room, and without one StoreFullError changes nothing."""
-        self.sweep()
-        if len(self._entries) >= self.max_networks:
-            victim = eviction_victim(self._entries.values(), None, self.clock(), self.evict_idle_seconds)
-            if victim is None:
-                raise StoreFullError(self.max_networks, self.evict_idle_seconds)
-            del self._entries[victim.id]
-            self._retire(victim)
-        network_id = secrets.token_hex(ID_BYTES)
-        while network_id in self._entries:  # pragma: no cover - 2^-128
-            network_id = secrets.token_hex(ID_BYTES)
-        entry = Entry(network_id, network, dataset_spec, self.clock())
-        self._entries[network_id] = entry
-        self._enforce_cap(keep=entry)
-        self.save(entry)
+    # --- leases ----------------------------------------------------------------------------------
+
+    async def acquire(self, network_id: str) -> Entry:
+        """Take the network's lease (waiting for other requests on it) and its current state."""
+        local = self._local.get(network_id)
+        if local is None:
+            local = self._local[network_id] = _LocalLock()
+        local.users += 1
+        try:
+            await local.lock.acquire()
+            try:
+                return await self._acquire_lease(network_id)
+            except BaseException:
+                local.lock.release()
+                raise
+        finally:
+            local.users -= 1
+
+    async def _acquire_lease(self, network_id: str) -> Entry:
+        self._acquisitions += 1
+        holder = f"{self._worker}:{self._acquisitions}"
+        cached = self._cache.get(network_id)
+        cached_version = cached[0] if cached is not None else None
+        started = time.monotonic()
+        pause = 0.002
+        while True:
+            answer = await self._call(
+                lambda: self.backend.acquire(
+                    network_id, holder, self.lease_seconds, cached_version, self._expired_before()
+                )
+            )
+            if answer is None:
+                self._forget([network_id])
+                raise UnknownNetworkError(network_id)
+            if isinstance(answer, Loaded):
+                break
+            assert answer == BUSY
+            waited = time.monotonic() - started
+            if waited > self.lock_wait_seconds:
+                raise NetworkBusyError(network_id, waited)
+            await asyncio.sleep(pause)  # held by another worker: poll, backing off
+            pause = min(pause * 2, 0.05)
+        if answer.record is None:
+            assert cached is not None
+            _, network, spec = cached
+            self._cache.move_to_end(network_id)
+        else:
+            try:
+                network, spec_data = records.decode(answer.record)
+            except ValueError:
+                await self._call(lambda: self.backend.release(network_id, holder, self.clock()))
+                logger.exception("network %s has an unreadable record", network_id)
+                raise
+            spec = DatasetSpec.from_dict(spec_data) if spec_data is not None else None
+            self._remember(network_id, answer.version, network, spec)
+        entry = Entry(network_id, network, spec, answer.version, holder)
+        self._held[network_id] = entry
         return entry
 
-    def get(self, network_id: str) -> Entry:
-        """The entry, marked as just used; raises UnknownNetworkError."""
-        self.sweep()
-        entry = self._entries.get(network_id)
-        if entry is None:
-            raise UnknownNetworkError(network_id)
-        self.touch(entry)
-        return entry
+    def _remember(self, network_id: str, version: int, network: Network, spec: DatasetSpec | None) -> None:
+        self._cache[network_id] = (version, network, spec)
+        self._cache.move_to_end(network_id)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
 
-    def remove(self, network_id: str) -> bool:
-        entry = self._entries.pop(network_id, None)
-        if entry is None:
+    async def checkpoint(self, entry: Entry, record: bytes | None = None) -> bool:
+        """Write the entry now, keeping the lease (a training's progress); False if it is gone.
+        ``record`` is the entry's record made earlier (e.g. in the training thread)."""
+        data = record if record is not None else entry.record()
+        version = await self._call(lambda: self.backend.write(entry.id, entry.holder, data, self.lease_seconds))
+        if version is None:
+            self._forget([entry.id])
+            entry.request_stop("deleted")
             return False
-        self._retire(entry)
+        entry.version = version
+        entry.changed = False
+        self._remember(entry.id, version, entry.network, entry.dataset_spec)
         return True
 
-    def touch(self, entry: Entry) -> None:
-        if entry.alive:
-            entry.last_used = self.clock()
-            self._entries.move_to_end(entry.id)
+    async def release(self, entry: Entry, *, save: bool) -> None:
+        """End a request: write the entry if ``save`` and it changed, then give the lease back."""
+        network_id = entry.id
+        try:
+            if save and entry.changed:
+                await self.checkpoint(entry)
+            elif not save and entry.changed:
+                self._cache.pop(network_id, None)  # a request that failed half-way: read it again next time
+            await self._call(lambda: self.backend.release(network_id, entry.holder, self.clock()))
+        finally:
+            if self._held.get(network_id) is entry:
+                del self._held[network_id]
+            local = self._local.get(network_id)
+            if local is not None:
+                local.lock.release()
+                if local.users == 0 and not local.lock.locked():
+                    del self._local[network_id]
 
-    def save(self, entry: Entry) -> None:
-        """Hand the entry to the persistence hook (after a change); no-op without one."""
-        if self.persistence is not None and entry.alive:
-            self.persistence.save(entry.id, entry.document(), entry.last_used)
+    @contextlib.asynccontextmanager
+    async def use(self, network_id: str) -> AsyncIterator[Entry]:
+        """Hold the network's lease for one request; its changes are saved if it ends without error."""
+        entry = await self.acquire(network_id)
+        ok = False
+        try:
+            yield entry
+            ok = True
+        finally:
+            await asyncio.shield(self.release(entry, save=ok))
 
-    @asynccontextmanager
-    async def use(self, entry: Entry) -> AsyncIterator[Entry]:
-        """Hold the entry's lock for one request; UnknownNetworkError if it went away meanwhile."""
-        async with entry.lock:
-            if not entry.alive:
-                raise UnknownNetworkError(entry.id)
-            try:
-                yield entry
-            finally:
-                self.touch(entry)
+    def mark_training(self, entry: Entry) -> None:
+        """Say (in the backend) that a training runs on the entry, so any worker can stop it."""
+        self.backend.mark_training(entry.id, entry.holder)
 
-    def sweep(self) -> int:
-        """Delete every idle network older than the TTL; returns how many went."""
-        deadline = self.clock() - self.ttl_seconds
-        expired = []
-        for entry in self._entries.values():  # least recently used first
-            if entry.last_used > deadline:
-                break
-            if not entry.busy:
-                expired.append(entry)
-        for entry in expired:
-            del self._entries[entry.id]
-            self._retire(entry)
-        return len(expired)
+    async def mark_training_async(self, entry: Entry) -> None:
+        await self._call(lambda: self.mark_training(entry))
 
-    def load(self) -> int:
-        """Restore the networks the persistence hook kept (expired ones are dropped)."""
-        if self.persistence is None:
-            return 0
-        count = 0
-        for network_id, document, last_used in self.persistence.load_all():
-            try:
-                network = network_from_dict(document, allow_non_finite=True)  # diverged ones too
-                spec_data = document.get("dataset")
-                spec = DatasetSpec.from_dict(spec_data) if isinstance(spec_data, dict) else None
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a row that is not a network
-                reason = f"{type(exc).__name__}: {exc}"
-                logger.warning("dropping stored network %s: not a network (%s)", network_id, reason)
-                self.persistence.delete(network_id)
+    def stop_all(self) -> None:
+        """Stop every training this worker runs (at their next minibatch): the worker is shutting down."""
+        for entry in self._held.values():
+            entry.request_stop("shutdown")
+
+    async def heartbeat(self) -> None:
+        """Renew this worker's leases; stop trainings that were asked to stop or whose network went."""
+        if not self._held:
+            return
+        leases = {network_id: entry.holder for network_id, entry in self._held.items()}
+        beats = await self._call(lambda: self.backend.renew(leases, self.lease_seconds))
+        for network_id, beat in beats.items():
+            entry = self._held.get(network_id)
+            if entry is None or entry.holder != leases[network_id]:
                 continue
-            self._entries[network_id] = Entry(network_id, network, spec, last_used)
-            count += 1
-        self._entries = OrderedDict(sorted(self._entries.items(), key=lambda item: item[1].last_used))
-        self.sweep()
-        self._enforce_cap(keep=None)
-        return count
+            if beat is None:
+                entry.request_stop("deleted")
+            elif beat.stop:
+                entry.request_stop("requested")
 
-    def _enforce_cap(self, keep: Entry | None) -> None:
-        while len(self._entries) > self.max_networks:
-            candidates = [e for e in self._entries.values() if e is not keep]
-            victim = next((e for e in candidates if not e.busy), candidates[0])
-            del self._entries[victim.id]
-            self._retire(victim)
+    async def run_heartbeat(self, busy_every: float = 0.2) -> None:
+        """Forever: a heartbeat every ``busy_every`` s while leases are held (stops arrive that fast),
+        and the leases never come near running out."""
+        every = min(busy_every, self.lease_seconds / 4)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.heartbeat()
+            except Exception:  # a store that is briefly unreachable: try again next beat
+                logger.exception("could not renew leases")
 
-    def _retire(self, entry: Entry) -> None:
-        entry.alive = False
-        if entry.training_stop is not None:
-            entry.training_stop.set()
-        if self.persistence is not None:
-            self.persistence.delete(entry.id)
+    def close(self) -> None:
+        self.backend.close()

@@ -1,11 +1,11 @@
 """What persistence adds to a step.
 
-1. In process: the cost of one save (the store's export document, handing it over, and in the
-   writer thread the JSON encoding and the SQLite commit) for networks from a lesson's size up
-   to the largest the server allows.
-2. Over HTTP: the latency of POST .../step against two servers started here on loopback, one
-   with persistence off and one with it on (the default), same network, same requests; back to
-   back (each step's save may wait for the previous one) and paced (as people click).
+1. In process: the cost of one save (the binary record and the SQLite transaction that writes
+   it, in the thread the store uses) for networks from a lesson's size up to the largest the
+   server allows.
+2. Over HTTP: the latency of POST .../step against two servers started here on loopback (one
+   worker each), one with networks in memory and one with the SQLite store (the default), same
+   network, same requests; back to back and paced (as people click).
 
     .venv/bin/python benchmarks/bench_persistence.py [--steps 1000] [--pause 0.02]
 
@@ -25,8 +25,9 @@ import httpx
 import numpy as np
 from load_classroom import start_server  # same folder: benchmarks/
 
-from app.persistence import FILENAME, SqlitePersistence, encode
-from app.store import DatasetSpec, Entry
+from app import records
+from app.persistence import FILENAME, SqliteBackend
+from app.store import DatasetSpec
 from ffnn_core import Network, NetworkConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,36 +39,36 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def in_process(repeats: int) -> None:
-    print(f"1. One save in process, median of {repeats} (microseconds).")
-    print("   On the event loop: the store's export document, then handing it to the writer thread.")
-    print("   In the writer thread, not waited for by the request: JSON encoding and the SQLite commit.")
-    header = f"{'sizes':22s} {'params':>7s} {'JSON':>7s} | {'document':>9s} {'save()':>7s} {'on loop':>8s}"
-    print(f"   {header} | {'written':>8s}")
+    print(f"1. One save in process, median of {repeats} (microseconds), in the thread the store uses.")
+    print("   The binary record (app.records), then one SQLite transaction writing it under the lease.")
+    header = f"{'sizes':22s} {'params':>7s} {'record':>7s} | {'encode':>7s} {'write':>7s} {'total':>7s}"
+    print(f"   {header}")
     with tempfile.TemporaryDirectory() as tmp:
-        store = SqlitePersistence(Path(tmp) / FILENAME)
+        backend = SqliteBackend(Path(tmp) / FILENAME)
         for sizes in SIZES:
             network = Network.create(NetworkConfig.build(sizes, "tanh", seed=0))
-            entry = Entry("0" * 32, network, DatasetSpec("xor"), time.time())
-            t_doc, t_save, t_write = [], [], []
+            spec = DatasetSpec("xor").as_dict()
+            network_id = "0" * 32
+            backend.insert(network_id, records.encode(network, spec), time.time(), None)
+            backend.acquire(network_id, "bench:1", 60.0, None, 0.0)
+            t_encode, t_write = [], []
             for i in range(repeats):
-                network.W[0][0, 0] += 1e-3 * i  # a new document each time, as after a step
+                network.W[0][0, 0] += 1e-3 * i  # a new record each time, as after a step
                 t0 = time.perf_counter()
-                document = entry.document()
+                record = records.encode(network, spec)
                 t1 = time.perf_counter()
-                store.save(entry.id, document, time.time())
+                backend.write(network_id, "bench:1", record, 60.0)
                 t2 = time.perf_counter()
-                store.flush()
-                t3 = time.perf_counter()
-                t_doc.append(t1 - t0)
-                t_save.append(t2 - t1)
-                t_write.append(t3 - t2)
-            doc, save, write = (statistics.median(t) * 1e6 for t in (t_doc, t_save, t_write))
-            size = len(encode(entry.document())) / 1024
+                t_encode.append(t1 - t0)
+                t_write.append(t2 - t1)
+            backend.delete(network_id)
+            enc, write = (statistics.median(t) * 1e6 for t in (t_encode, t_write))
+            size = len(records.encode(network, spec)) / 1024
             print(
-                f"   {sizes!s:22s} {network.config.n_parameters:7d} {size:5.0f}kB | {doc:9.0f} {save:7.0f} "
-                f"{doc + save:8.0f} | {write:8.0f}"
+                f"   {sizes!s:22s} {network.config.n_parameters:7d} {size:5.0f}kB | "
+                f"{enc:7.0f} {write:7.0f} {enc + write:7.0f}"
             )
-        store.close()
+        backend.close()
 
 
 def _serve(persist: bool, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:

@@ -130,7 +130,13 @@ class Budget:
 
 
 async def call(
-    conn: Connection, stats: Stats, budget: Budget, op: str, method: str, path: str, body: Any = None,
+    conn: Connection,
+    stats: Stats,
+    budget: Budget,
+    op: str,
+    method: str,
+    path: str,
+    body: Any = None,
     expect: int = 200,
 ) -> Any:
     """One timed request; returns the decoded JSON body, or None on error or when out of budget."""
@@ -157,9 +163,7 @@ async def call(
     return json.loads(data) if data and data[:1] in (b"{", b"[") else data
 
 
-async def student(
-    index: int, host: str, port: int, stats: Stats, budget: Budget, args: argparse.Namespace
-) -> None:
+async def student(index: int, host: str, port: int, stats: Stats, budget: Budget, args: argparse.Namespace) -> None:
     rng = random.Random(args.seed * 1_000_003 + index)
     await asyncio.sleep(rng.uniform(0.0, args.join_seconds))  # the class opens the page over a few seconds
     conn = Connection(host, port)
@@ -218,12 +222,23 @@ def _free_port() -> int:
         return port
 
 
-def start_server(persist: bool, data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(persist: bool, data_dir: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("BACKPROP_")}
     env.update(BACKPROP_PERSIST="1" if persist else "0", BACKPROP_DATA_DIR=data_dir)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -313,9 +328,11 @@ def main() -> None:
                 process.wait(timeout=15)
 
     client_cpu = (client_end.ru_utime - client_start.ru_utime) + (client_end.ru_stime - client_start.ru_stime)
-    print(f"{args.students} students, {elapsed:.1f} s, think time {args.think_min}-{args.think_max} s, "
-          f"train {args.train_epochs} epochs; server: {'started here' if process else args.url}, "
-          f"persistence {'off' if args.no_persist else 'on'}")
+    print(
+        f"{args.students} students, {elapsed:.1f} s, think time {args.think_min}-{args.think_max} s, "
+        f"train {args.train_epochs} epochs; server: {'started here' if process else args.url}, "
+        f"persistence {'off' if args.no_persist else 'on'}"
+    )
     print(f"{'operation':10s} {'requests':>8s} {'errors':>6s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}")
     total_errors = 0
     worst_step_p99 = 0.0
@@ -335,20 +352,27 @@ def main() -> None:
         windows: dict[int, list[float]] = defaultdict(list)
         for t, ms in stats.step_times:
             windows[int((t - first) // 10)].append(ms)
-        print("forward/backward/step p99 per 10 s:", " ".join(f"{percentile(w, 99):.0f}" for _, w in
-                                                             sorted(windows.items())), "ms")
+        print(
+            "forward/backward/step p99 per 10 s:",
+            " ".join(f"{percentile(w, 99):.0f}" for _, w in sorted(windows.items())),
+            "ms",
+        )
     print(f"all: {stats.requests} requests ({stats.requests / elapsed:.0f}/s), {total_errors} errors")
     for sample in stats.error_samples:
         print("  error:", sample)
     if process is not None:
         peak, at_start, at_end = (kb / 1024 for kb in (rss_end["VmHWM"], rss_start["VmRSS"], rss_end["VmRSS"]))
-        print(f"server: peak RSS (VmHWM) {peak:.0f} MB (at start {at_start:.0f} MB, at end {at_end:.0f} MB); "
-              f"CPU {cpu_server:.1f} s = {100 * cpu_server / elapsed:.0f}% of one core")
+        print(
+            f"server: peak RSS (VmHWM) {peak:.0f} MB (at start {at_start:.0f} MB, at end {at_end:.0f} MB); "
+            f"CPU {cpu_server:.1f} s = {100 * cpu_server / elapsed:.0f}% of one core"
+        )
     print(f"client: CPU {client_cpu:.1f} s = {100 * client_cpu / elapsed:.0f}% of one core")
     print(f"machine: {os.cpu_count()} cores, load average (1 min) {load_before:.1f} before, {load_after:.1f} after")
     verdict = "met" if worst_step_p99 < TARGET_P99_MS and total_errors == 0 else "NOT met"
-    print(f"target (zero errors, p99 < {TARGET_P99_MS:.0f} ms for forward/backward/step): {verdict} "
-          f"(worst p99 {worst_step_p99:.1f} ms)")
+    print(
+        f"target (zero errors, p99 < {TARGET_P99_MS:.0f} ms for forward/backward/step): {verdict} "
+        f"(worst p99 {worst_step_p99:.1f} ms)"
+    )
     if verdict != "met":
         sys.exit(1)
 

@@ -18,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
-from app.persistence import FILENAME, SqlitePersistence, decode, encode
+from app import records
+from app.backends import Loaded
+from app.persistence import FILENAME, SqliteBackend
+from ffnn_core import Network, NetworkConfig, network_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30.0
@@ -51,7 +55,7 @@ class Server:
         env.update(BACKPROP_PERSIST="1", BACKPROP_DATA_DIR=str(self.data_dir), BACKPROP_TTL_SECONDS=str(TTL_SECONDS))
         self.log = (self.data_dir / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -197,30 +201,46 @@ def test_a_diverged_network_is_restored_as_it_was(server: Server) -> None:
     assert reset["diverged"] is None and reset["step"] == 0
 
 
-def test_documents_round_trip_exactly_non_finite_numbers_included(tmp_path: Path) -> None:
-    document = {
-        "format": "backprop-lab/network",
-        "W": [[[0.1, 1 / 3, -2.5e-308, 5e-324, 1.7976931348623157e308]], [[float("nan"), float("inf")]]],
-        "b": [[-0.0], [float("-inf")]],
-        "dataset": {"name": "xor", "n": None},
+def test_records_round_trip_exactly_non_finite_numbers_included() -> None:
+    network = Network.create(NetworkConfig.build([2, 3, 2], "tanh", seed=3))
+    network.W[0][0] = [0.1, 1 / 3]
+    network.W[0][1] = [5e-324, 1.7976931348623157e308]
+    network.W[1][0, 0], network.W[1][1, 1], network.b[0][0], network.b[1][1] = np.nan, np.inf, -0.0, -np.inf
+    network.step, network.epoch = 7, 2
+    network.optimizer_state = {
+        "adam.m_W": [w * 0.5 for w in network.W],
+        "adam.m_b": [v / 3 for v in network.b],
+        "adam.t": [np.array([3.0])],  # a counter: not shaped like the parameters
     }
-    data = encode(document)
-    assert "NaN" in data and "Infinity" in data  # not null
-    back = decode(data)
-    assert json.dumps(back, allow_nan=True) == json.dumps(document, allow_nan=True)
-    finite = {**document, "W": [[[0.1, 1 / 3]]], "b": [[-0.0]]}
-    assert decode(encode(finite)) == finite
+    spec = {"name": "xor", "seed": 0, "n": None, "noise": None, "test_fraction": 0.25, "standardize": False}
+    back, back_spec = records.decode(records.encode(network, spec))
+    assert sorted(back.optimizer_state) == sorted(network.optimizer_state)
+    assert back_spec == spec and back.config == network.config and (back.step, back.epoch) == (7, 2)
+    for got, want in zip(
+        [*back.W, *back.b, *(a for key in sorted(back.optimizer_state) for a in back.optimizer_state[key])],
+        [*network.W, *network.b, *(a for key in sorted(network.optimizer_state) for a in network.optimizer_state[key])],
+        strict=True,
+    ):
+        assert got.shape == want.shape and got.tobytes() == want.tobytes()  # bit for bit, NaN and -0.0 too
+    with pytest.raises(ValueError, match="record"):
+        records.decode(b"\x05\x00\x00\x00nope!")
 
-    store = SqlitePersistence(tmp_path / "sub" / FILENAME)
-    store.save("a" * 32, document, 123.5)
-    store.save("b" * 32, finite, 100.0)
-    store.save("b" * 32, finite, 124.0)  # replaces the stored one
-    store.delete("a" * 32)
-    store.save("c" * 32, finite, 99.0)
-    assert store.flush(timeout=10)
-    reader = SqlitePersistence(tmp_path / "sub" / FILENAME)  # another process's view, before any close
-    rows = list(reader.load_all())
-    assert [(network_id, last_used) for network_id, _, last_used in rows] == [("c" * 32, 99.0), ("b" * 32, 124.0)]
-    assert rows[1][1] == finite
-    store.close()
-    reader.close()
+
+def test_a_file_of_the_previous_schema_is_converted(tmp_path: Path) -> None:
+    network = Network.create(NetworkConfig.build([2, 3, 2], "tanh", seed=8))
+    document = {**network_to_dict(network), "dataset": {"name": "xor", "n": 20}}
+    document["W"][0][0][0] = float("nan")  # a diverged network, as schema 1 wrote it (NaN in the JSON)
+    path = tmp_path / FILENAME
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE networks (id TEXT PRIMARY KEY, document TEXT NOT NULL, last_used REAL NOT NULL)")
+        conn.execute("INSERT INTO networks VALUES (?, ?, ?)", ("a" * 32, json.dumps(document), 123.0))
+        conn.execute("INSERT INTO networks VALUES (?, ?, ?)", ("b" * 32, "{not json", 124.0))
+        conn.execute("PRAGMA user_version=1")
+    backend = SqliteBackend(path)
+    loaded = backend.acquire("a" * 32, "w:1", 5.0, None, 0.0)
+    assert isinstance(loaded, Loaded) and loaded.record is not None
+    restored, spec = records.decode(loaded.record)
+    assert np.isnan(restored.W[0][0, 0]) and restored.W[1].tobytes() == network.W[1].tobytes()
+    assert spec == {"name": "xor", "n": 20}
+    assert backend.count() == 1  # the unreadable one was dropped
+    backend.close()

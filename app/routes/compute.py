@@ -12,7 +12,7 @@ import numpy as np
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
-from app import encoding, examples, inputs, offload
+from app import answers, encoding, examples, inputs, offload
 from app.deps import NetworkDep
 from app.errors import InvalidInputError, core_errors
 from app.fields import BACKWARD, FORWARD, STEP, FieldsQuery, chosen, select
@@ -66,15 +66,16 @@ async def forward_pass(
 ) -> Response:
     """Every a_k and h_k for one example or a batch (``?fields=`` picks some of them)."""
     names = chosen(fields, FORWARD)
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=False)
-        network = entry.network
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=False)
+    network = entry.network
+    answers.check_trace(network, batch.X.shape[0], session.settings, backward=False)
 
-        def compute() -> Response:
-            return encoding.json_response(select(encoding.forward_trace(forward(network, batch.X)), names))
+    def compute() -> Response:
+        return encoding.json_response(select(encoding.forward_trace(forward(network, batch.X)), names))
 
-        work = network.config.n_parameters * batch.X.shape[0]
-        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * batch.X.shape[0]
+    response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
 
@@ -93,19 +94,20 @@ async def backward_pass(
     """Forward trace, every gradient, per-example losses and the batch loss; no parameter changes.
     ``?fields=grad_W,grad_b`` sends only those (and ``diverged``)."""
     names = chosen(fields, BACKWARD)
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=True)
-        network = entry.network
-        drop = inputs.drop_g_prime_layer(body.drop_g_prime_layer, network)
-        targets = batch.targets
-        assert targets is not None
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=True)
+    network = entry.network
+    answers.check_trace(network, batch.X.shape[0], session.settings, backward=True)
+    drop = inputs.drop_g_prime_layer(body.drop_g_prime_layer, network)
+    targets = batch.targets
+    assert targets is not None
 
-        def compute() -> Response:
-            trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
-            return encoding.json_response(select(encoding.backward_trace(trace), names))
+    def compute() -> Response:
+        trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
+        return encoding.json_response(select(encoding.backward_trace(trace), names))
 
-        work = network.config.n_parameters * batch.X.shape[0]
-        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * batch.X.shape[0]
+    response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
 
@@ -138,25 +140,26 @@ async def step(
     A step that goes non-finite is answered normally, with ``diverged`` naming where it started.
     ``?fields=`` picks the fields to send (the update is made either way)."""
     names = chosen(fields, STEP)
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=True)
-        network = entry.network
-        optimizer = inputs.optimizer(body.optimizer)
-        targets = batch.targets
-        assert targets is not None
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=True)
+    network = entry.network
+    answers.check_trace(network, batch.X.shape[0], session.settings, backward=True, step=True)
+    optimizer = inputs.optimizer(body.optimizer)
+    targets = batch.targets
+    assert targets is not None
 
-        def compute() -> Response:
-            W_before = [w.copy() for w in network.W]
-            b_before = [v.copy() for v in network.b]
-            state_before = state_snapshot(network, optimizer.name)
-            trace = backward(network, batch.X, targets)
-            update = apply_update(network, trace.grad_W, trace.grad_b, optimizer)
-            done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(network, optimizer.name))
-            return encoding.json_response(select(encoding.step_result(trace, W_before, b_before, network, done), names))
+    def compute() -> Response:
+        W_before = [w.copy() for w in network.W]
+        b_before = [v.copy() for v in network.b]
+        state_before = state_snapshot(network, optimizer.name)
+        trace = backward(network, batch.X, targets)
+        update = apply_update(network, trace.grad_W, trace.grad_b, optimizer)
+        done = encoding.StepUpdate(optimizer, update, state_before, state_snapshot(network, optimizer.name))
+        return encoding.json_response(select(encoding.step_result(trace, W_before, b_before, network, done), names))
 
-        work = network.config.n_parameters * batch.X.shape[0]
-        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
-        session.store.save(entry)
+    work = network.config.n_parameters * batch.X.shape[0]
+    response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    entry.mark_changed()
     return response
 
 
@@ -182,43 +185,43 @@ async def gradcheck(
     ],
 ) -> Response:
     """Central finite differences of the batch loss against backprop, for W_k and b_k of each layer."""
-    async with session.store.use(session.entry) as entry:
-        settings = session.settings
-        batch = inputs.examples(body, entry, settings, need_targets=True)
-        network = entry.network
-        drop = inputs.drop_g_prime_layer(body.drop_g_prime_layer, network)
-        chosen = inputs.layers(body.layers, network)
-        sizes = network.config.sizes
-        cap = body.max_entries
-        count = sum(
-            min(size, cap) if cap is not None else size for k in chosen for size in (sizes[k] * sizes[k - 1], sizes[k])
+    entry = session.entry
+    settings = session.settings
+    batch = inputs.examples(body, entry, settings, need_targets=True)
+    network = entry.network
+    drop = inputs.drop_g_prime_layer(body.drop_g_prime_layer, network)
+    chosen = inputs.layers(body.layers, network)
+    sizes = network.config.sizes
+    cap = body.max_entries
+    count = sum(
+        min(size, cap) if cap is not None else size for k in chosen for size in (sizes[k] * sizes[k - 1], sizes[k])
+    )
+    if count > settings.max_gradcheck_entries:
+        raise InvalidInputError(
+            f"this check would probe {count} entries, more than max_gradcheck_entries = "
+            f"{settings.max_gradcheck_entries}; set max_entries (per tensor) or choose layers"
         )
-        if count > settings.max_gradcheck_entries:
-            raise InvalidInputError(
-                f"this check would probe {count} entries, more than max_gradcheck_entries = "
-                f"{settings.max_gradcheck_entries}; set max_entries (per tensor) or choose layers"
-            )
-        N = batch.X.shape[0]
-        work = count * N * network.config.n_parameters
-        if work > settings.max_gradcheck_work:
-            raise InvalidInputError(
-                f"this check would cost about {work} multiply-adds (entries x N x n_parameters), more than "
-                f"max_gradcheck_work = {settings.max_gradcheck_work}; use fewer entries (max_entries) or examples"
-            )
-        targets = batch.targets
-        assert targets is not None
-        eps, seed = body.eps, body.seed
+    N = batch.X.shape[0]
+    work = count * N * network.config.n_parameters
+    if work > settings.max_gradcheck_work:
+        raise InvalidInputError(
+            f"this check would cost about {work} multiply-adds (entries x N x n_parameters), more than "
+            f"max_gradcheck_work = {settings.max_gradcheck_work}; use fewer entries (max_entries) or examples"
+        )
+    targets = batch.targets
+    assert targets is not None
+    eps, seed = body.eps, body.seed
 
-        def compute() -> Response:
-            trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
-            with core_errors():
-                checks = gradient_check(
-                    network, batch.X, targets.Y, eps=eps, max_entries=cap, seed=seed, layers=chosen,
-                    drop_g_prime_layer=drop,
-                )  # fmt: skip
-            return encoding.json_response(encoding.gradcheck(checks, first_non_finite_backward(trace)))
+    def compute() -> Response:
+        trace = backward(network, batch.X, targets, drop_g_prime_layer=drop)
+        with core_errors():
+            checks = gradient_check(
+                network, batch.X, targets.Y, eps=eps, max_entries=cap, seed=seed, layers=chosen,
+                drop_g_prime_layer=drop,
+            )  # fmt: skip
+        return encoding.json_response(encoding.gradcheck(checks, first_non_finite_backward(trace)))
 
-        response = await offload.in_thread(compute)
+    response = await offload.in_thread(compute)
     return response
 
 
@@ -243,25 +246,25 @@ def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: 
 )
 async def surface(session: NetworkDep, query: Annotated[SurfaceQuery, Query()]) -> Response:
     """The network's outputs on a grid of ``resolution`` points per input axis."""
-    async with session.store.use(session.entry) as entry:
-        settings = session.settings
-        network = entry.network
-        n_0 = network.config.sizes[0]
-        if n_0 not in (1, 2):
-            raise InvalidInputError(f"a decision surface needs a network with 1 or 2 inputs, this one has n_0 = {n_0}")
-        if query.resolution > settings.max_surface_resolution:
-            raise InvalidInputError(
-                f"resolution {query.resolution} is more than max_surface_resolution = {settings.max_surface_resolution}"
-            )
-        data = entry.dataset
-        X = np.concatenate([data.X_train, data.X_test]) if data is not None else None
-        x1 = _range(query.x1_min, query.x1_max, X[:, 0] if X is not None else None, "x1")
-        x2 = _range(query.x2_min, query.x2_max, X[:, 1] if X is not None else None, "x2") if n_0 == 2 else None
-        resolution = query.resolution
+    entry = session.entry
+    settings = session.settings
+    network = entry.network
+    n_0 = network.config.sizes[0]
+    if n_0 not in (1, 2):
+        raise InvalidInputError(f"a decision surface needs a network with 1 or 2 inputs, this one has n_0 = {n_0}")
+    if query.resolution > settings.max_surface_resolution:
+        raise InvalidInputError(
+            f"resolution {query.resolution} is more than max_surface_resolution = {settings.max_surface_resolution}"
+        )
+    data = entry.dataset
+    X = np.concatenate([data.X_train, data.X_test]) if data is not None else None
+    x1 = _range(query.x1_min, query.x1_max, X[:, 0] if X is not None else None, "x1")
+    x2 = _range(query.x2_min, query.x2_max, X[:, 1] if X is not None else None, "x2") if n_0 == 2 else None
+    resolution = query.resolution
 
-        def compute() -> Response:
-            return encoding.json_response(encoding.surface(decision_surface(network, x1, x2, resolution), network))
+    def compute() -> Response:
+        return encoding.json_response(encoding.surface(decision_surface(network, x1, x2, resolution), network))
 
-        work = resolution**n_0 * network.config.n_parameters
-        response = await offload.run(compute, work=work, inline_limit=settings.inline_work_limit)
+    work = resolution**n_0 * network.config.n_parameters
+    response = await offload.run(compute, work=work, inline_limit=settings.inline_work_limit)
     return response

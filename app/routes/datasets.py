@@ -87,56 +87,56 @@ async def projection(session: NetworkDep, body: ProjectionRequest) -> Response:
     """h_k of every train and test row of the attached dataset, projected on the two principal
     directions of h_k over the training inputs (fitted now, or the basis sent back from an
     earlier answer so that the axes stay fixed while the network trains)."""
-    async with session.store.use(session.entry) as entry:
-        network = entry.network
-        data = _attached(entry)
-        L = len(network.config.sizes) - 1
-        k = body.layer
-        if k > L:
-            raise InvalidInputError(f"layer must be 0..{L} (h_0 = x up to h_L = y_hat), got {k}")
-        width = network.config.sizes[k]
-        basis = body.basis
-        if basis is not None:
-            if (
-                len(basis.mean) != width
-                or len(basis.components) != N_COMPONENTS
-                or any(len(c) != width for c in basis.components)
-            ):
-                raise InvalidInputError(
-                    f"basis must have a mean of n_{k} = {width} numbers and {N_COMPONENTS} components "
-                    f"of {width} numbers each"
-                )
-            given = Pca(
-                np.asarray(basis.mean, dtype=np.float64),
-                np.asarray(basis.components, dtype=np.float64),
-                np.full(N_COMPONENTS, np.nan),
+    entry = session.entry
+    network = entry.network
+    data = _attached(entry)
+    L = len(network.config.sizes) - 1
+    k = body.layer
+    if k > L:
+        raise InvalidInputError(f"layer must be 0..{L} (h_0 = x up to h_L = y_hat), got {k}")
+    width = network.config.sizes[k]
+    basis = body.basis
+    if basis is not None:
+        if (
+            len(basis.mean) != width
+            or len(basis.components) != N_COMPONENTS
+            or any(len(c) != width for c in basis.components)
+        ):
+            raise InvalidInputError(
+                f"basis must have a mean of n_{k} = {width} numbers and {N_COMPONENTS} components "
+                f"of {width} numbers each"
             )
+        given = Pca(
+            np.asarray(basis.mean, dtype=np.float64),
+            np.asarray(basis.components, dtype=np.float64),
+            np.full(N_COMPONENTS, np.nan),
+        )
 
-        def compute() -> bytes:
-            X = np.concatenate([data.X_train, data.X_test])
-            trace = forward(network, X)
-            Z = trace.h[k]
-            found = first_non_finite_forward(trace)
-            n_train = data.X_train.shape[0]
-            if found is not None:
-                pca = (
-                    given
-                    if basis is not None
-                    else Pca(np.zeros(width), np.zeros((N_COMPONENTS, width)), np.zeros(N_COMPONENTS))
-                )
-                P = np.full((Z.shape[0], N_COMPONENTS), np.nan)
-            else:
-                with core_errors():
-                    pca = given if basis is not None else fit_pca(Z[:n_train])
-                    P = project(pca, Z)
-            return encoding.dumps({
-                "layer": k, "dim": width, "fitted": basis is None, "mean": pca.mean, "components": pca.components,
-                "explained_variance_ratio": pca.explained_variance_ratio, "train": P[:n_train], "test": P[n_train:],
-                "diverged": encoding.divergence(found),
-            })  # fmt: skip
+    def compute() -> bytes:
+        X = np.concatenate([data.X_train, data.X_test])
+        trace = forward(network, X)
+        Z = trace.h[k]
+        found = first_non_finite_forward(trace)
+        n_train = data.X_train.shape[0]
+        if found is not None:
+            pca = (
+                given
+                if basis is not None
+                else Pca(np.zeros(width), np.zeros((N_COMPONENTS, width)), np.zeros(N_COMPONENTS))
+            )
+            P = np.full((Z.shape[0], N_COMPONENTS), np.nan)
+        else:
+            with core_errors():
+                pca = given if basis is not None else fit_pca(Z[:n_train])
+                P = project(pca, Z)
+        return encoding.dumps({
+            "layer": k, "dim": width, "fitted": basis is None, "mean": pca.mean, "components": pca.components,
+            "explained_variance_ratio": pca.explained_variance_ratio, "train": P[:n_train], "test": P[n_train:],
+            "diverged": encoding.divergence(found),
+        })  # fmt: skip
 
-        work = network.config.n_parameters * (data.X_train.shape[0] + data.X_test.shape[0])
-        content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * (data.X_train.shape[0] + data.X_test.shape[0])
+    content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return encoding.json_response(content)
 
 
@@ -152,32 +152,30 @@ async def evaluation(
 ) -> Response:
     """Each row's predicted class on the split and the confusion matrix (rows: true class,
     columns: predicted class); classification datasets only."""
-    async with session.store.use(session.entry) as entry:
-        network = entry.network
-        data = _attached(entry)
-        if data.info.task != "classification" or data.info.n_classes is None:
-            raise InvalidInputError(
-                f"an evaluation needs a classification dataset; {data.info.name!r} is {data.info.task}"
-            )
-        n_classes = data.info.n_classes
-        X, y = _split_rows(data, split)
+    entry = session.entry
+    network = entry.network
+    data = _attached(entry)
+    if data.info.task != "classification" or data.info.n_classes is None:
+        raise InvalidInputError(f"an evaluation needs a classification dataset; {data.info.name!r} is {data.info.task}")
+    n_classes = data.info.n_classes
+    X, y = _split_rows(data, split)
 
-        def compute() -> bytes:
-            trace = forward(network, X)
-            found = first_non_finite_forward(trace)
-            labels = np.asarray(y, dtype=np.int64)
-            predicted = predicted_classes(trace.y_hat) if found is None else np.zeros(0, dtype=np.int64)
-            counts = (
-                confusion_matrix(labels, predicted, n_classes)
-                if found is None
-                else np.zeros((n_classes, n_classes), dtype=np.int64)
-            )
-            right = float((predicted == labels).mean()) if found is None and labels.size else None
-            return encoding.dumps({
-                "split": split, "n": int(labels.size), "n_classes": n_classes, "accuracy": right,
-                "predicted": predicted, "confusion": counts, "diverged": encoding.divergence(found),
-            })  # fmt: skip
+    def compute() -> bytes:
+        trace = forward(network, X)
+        found = first_non_finite_forward(trace)
+        labels = np.asarray(y, dtype=np.int64)
+        predicted = predicted_classes(trace.y_hat) if found is None else np.zeros(0, dtype=np.int64)
+        counts = (
+            confusion_matrix(labels, predicted, n_classes)
+            if found is None
+            else np.zeros((n_classes, n_classes), dtype=np.int64)
+        )
+        right = float((predicted == labels).mean()) if found is None and labels.size else None
+        return encoding.dumps({
+            "split": split, "n": int(labels.size), "n_classes": n_classes, "accuracy": right,
+            "predicted": predicted, "confusion": counts, "diverged": encoding.divergence(found),
+        })  # fmt: skip
 
-        work = network.config.n_parameters * X.shape[0]
-        content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * X.shape[0]
+    content = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return encoding.json_response(content)

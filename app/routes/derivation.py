@@ -86,17 +86,17 @@ async def derivation(
     """The notes' element-wise formula for one entry of a_k, h_k, grad_a_k, grad_h_k (of one example) or
     grad_W_k, grad_b_k (batch means): its terms, each a product of factors with their values and where they
     live, the result from the terms, and the backward trace's own value beside it. Changes nothing."""
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=True)
-        network = entry.network
-        targets = batch.targets
-        assert targets is not None
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=True)
+    network = entry.network
+    targets = batch.targets
+    assert targets is not None
 
-        def compute() -> Response:
-            return encoding.json_response(derivation_payload(network, backward(network, batch.X, targets), body))
+    def compute() -> Response:
+        return encoding.json_response(derivation_payload(network, backward(network, batch.X, targets), body))
 
-        work = network.config.n_parameters * batch.X.shape[0]
-        response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * batch.X.shape[0]
+    response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
 
@@ -114,14 +114,14 @@ async def weight_paths(
     example's, from dl/dy_hat down to da_k[i]/dW_k[i,j] = h_{k-1}[j]), its product and its share of the batch
     mean; the largest ``max_paths`` listed (limit 1000), the rest summed. The shares add up to grad_W_k[i,j].
     Changes nothing."""
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=True)
-        network = entry.network
-        targets = batch.targets
-        assert targets is not None
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=True)
+    network = entry.network
+    targets = batch.targets
+    assert targets is not None
 
-        def compute() -> Response:
-            return encoding.json_response(paths_payload(network, backward(network, batch.X, targets), body))
+    def compute() -> Response:
+        return encoding.json_response(paths_payload(network, backward(network, batch.X, targets), body))
 
-        response = await offload.in_thread(compute)  # enumeration or search: never on the event loop
+    response = await offload.in_thread(compute)  # enumeration or search: never on the event loop
     return response

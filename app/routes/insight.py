@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app import encoding, inputs, offload
+from app import answers, encoding, inputs, offload
 from app.deps import NetworkDep, Session
 from app.errors import core_errors
 from app.routes import BODY_ERRORS, errors
@@ -117,25 +117,28 @@ class WhatIfResult(BaseModel):
 
 
 Compute = Callable[[BackwardTrace, Network], dict[str, Any]]
+Bound = Callable[[Network, int], None]  # raises when the answer for N examples would be too large
 
 
-async def _traced(session: Session, body: TargetsRequest, compute: Compute) -> Response:
+async def _traced(session: Session, body: TargetsRequest, compute: Compute, bound: Bound | None = None) -> Response:
     """Backward on the request's examples under the network's lock, then ``compute(trace, network)``."""
-    async with session.store.use(session.entry) as entry:
-        batch = inputs.examples(body, entry, session.settings, need_targets=True)
-        network = entry.network
-        targets = batch.targets
-        assert targets is not None
+    entry = session.entry
+    batch = inputs.examples(body, entry, session.settings, need_targets=True)
+    network = entry.network
+    if bound is not None:
+        bound(network, batch.X.shape[0])
+    targets = batch.targets
+    assert targets is not None
 
-        def run() -> Response:
-            trace = backward(network, batch.X, targets)
-            with core_errors():
-                content = compute(trace, network)
-            content["diverged"] = encoding.divergence(first_non_finite_backward(trace))
-            return encoding.json_response(content)
+    def run() -> Response:
+        trace = backward(network, batch.X, targets)
+        with core_errors():
+            content = compute(trace, network)
+        content["diverged"] = encoding.divergence(first_non_finite_backward(trace))
+        return encoding.json_response(content)
 
-        work = network.config.n_parameters * batch.X.shape[0]
-        response = await offload.run(run, work=work, inline_limit=session.settings.inline_work_limit)
+    work = network.config.n_parameters * batch.X.shape[0]
+    response = await offload.run(run, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
 
@@ -197,7 +200,11 @@ async def contributions(
             "grad_W": trace.grad_W[body.layer - 1],
         }
 
-    return await _traced(session, body, compute)
+    def bound(network: Network, N: int) -> None:
+        if body.layer <= network.config.L:  # else the core names the allowed layers
+            answers.check_contributions(network, N, body.layer, session.settings)
+
+    return await _traced(session, body, compute, bound)
 
 
 @router.post(

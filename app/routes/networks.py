@@ -9,11 +9,11 @@ from starlette.responses import Response
 
 from app import encoding, examples, inputs
 from app.admission import CREATION_RESPONSES, admit_creation
-from app.deps import NetworkDep, SettingsDep, StoreDep
+from app.deps import NetworkDep, NetworkId, SettingsDep, StoreDep
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
 from app.schemas import NetworkCreate, NetworkDocument, NetworkPublic, ParameterPatch, ParametersPut
-from app.store import DatasetSpec, Entry
+from app.store import DatasetSpec, Entry, UnknownNetworkError
 from ffnn_core import Network
 
 router = APIRouter(tags=["networks"])
@@ -25,10 +25,16 @@ _NETWORK_201: dict[int | str, dict[str, Any]] = {
 _NETWORK_200: dict[int | str, dict[str, Any]] = {200: examples.json_example(_NETWORK_EXAMPLE, "The network")}
 
 
-def _network_response(entry: Entry, status_code: int = 200) -> Response:
-    spec = entry.dataset_spec.as_dict() if entry.dataset_spec is not None else None
-    headers = {"Location": f"/api/v1/networks/{entry.id}"} if status_code == 201 else None
-    return encoding.json_response(encoding.network(entry.id, entry.network, spec), status_code, headers)
+def _network_response(
+    network_id: str, network: Network, dataset_spec: DatasetSpec | None, status_code: int = 200
+) -> Response:
+    spec = dataset_spec.as_dict() if dataset_spec is not None else None
+    headers = {"Location": f"/api/v1/networks/{network_id}"} if status_code == 201 else None
+    return encoding.json_response(encoding.network(network_id, network, spec), status_code, headers)
+
+
+def _entry_response(entry: Entry) -> Response:
+    return _network_response(entry.id, entry.network, entry.dataset_spec)
 
 
 def _attach(network: Network, spec: DatasetSpec | None) -> None:
@@ -79,7 +85,7 @@ async def create_network(
     spec = inputs.dataset_spec(body.dataset) if body.dataset is not None else None
     network = Network.create(config)
     _attach(network, spec)
-    return _network_response(store.add(network, spec), 201)
+    return _network_response(await store.add_async(network, spec), network, spec, 201)
 
 
 def _finite(arrays: list[Any], name: str) -> Any:
@@ -126,7 +132,7 @@ async def import_network(
     spec = inputs.dataset_spec(body.dataset) if body.dataset is not None else None
     network = Network(config=config, W=W, b=b, step=body.step, epoch=body.epoch, optimizer_state=state)
     _attach(network, spec)
-    return _network_response(store.add(network, spec), 201)
+    return _network_response(await store.add_async(network, spec), network, spec, 201)
 
 
 @router.get(
@@ -137,8 +143,8 @@ async def import_network(
 )
 async def read_network(session: NetworkDep) -> Response:
     """Config, parameters W_1..W_L and b_1..b_L, step and epoch counters."""
-    async with session.store.use(session.entry) as entry:
-        return _network_response(entry)
+    entry = session.entry
+    return _entry_response(entry)
 
 
 @router.delete(
@@ -147,9 +153,10 @@ async def read_network(session: NetworkDep) -> Response:
     responses={204: {"description": "Deleted"}, **errors(404)},
     summary="Delete a network",
 )
-async def delete_network(session: NetworkDep) -> Response:
+async def delete_network(network_id: NetworkId, store: StoreDep) -> Response:
     """Delete at once; a training of this network stops after its current minibatch."""
-    session.store.remove(session.entry.id)
+    if not await store.remove(network_id):
+        raise UnknownNetworkError(network_id)
     return Response(status_code=204)
 
 
@@ -177,11 +184,11 @@ async def put_parameters(
     ],
 ) -> Response:
     """Replace W_1..W_L and b_1..b_L; every shape is checked and nothing changes on error."""
-    async with session.store.use(session.entry) as entry:
-        W, b = inputs.parameters(body.W, body.b, entry.network.config.sizes)
-        entry.network.set_parameters(W, b)
-        session.store.save(entry)
-        return _network_response(entry)
+    entry = session.entry
+    W, b = inputs.parameters(body.W, body.b, entry.network.config.sizes)
+    entry.network.set_parameters(W, b)
+    entry.mark_changed()
+    return _entry_response(entry)
 
 
 @router.patch(
@@ -209,27 +216,25 @@ async def patch_parameter(
     ],
 ) -> Response:
     """W_k[i, j] or b_k[i] (0-based i, j) to ``value``."""
-    async with session.store.use(session.entry) as entry:
-        network = entry.network
-        sizes, L, k = network.config.sizes, network.config.L, body.layer
-        if not 1 <= k <= L:
-            raise InvalidInputError(f"layer: this network has layers 1..{L}, got {k}")
-        if body.i >= sizes[k]:
-            raise InvalidInputError(f"i: layer {k} has {sizes[k]} unit(s) (i = 0..{sizes[k] - 1}), got {body.i}")
-        if body.name == "W":
-            if body.j is None:
-                raise InvalidInputError("j: a weight W_k[i, j] needs a column j")
-            if body.j >= sizes[k - 1]:
-                raise InvalidInputError(
-                    f"j: W_{k} has {sizes[k - 1]} column(s) (j = 0..{sizes[k - 1] - 1}), got {body.j}"
-                )
-            network.W[k - 1][body.i, body.j] = body.value
-        else:
-            if body.j is not None:
-                raise InvalidInputError("j: a bias b_k[i] has no column; leave j out or null")
-            network.b[k - 1][body.i] = body.value
-        session.store.save(entry)
-        return _network_response(entry)
+    entry = session.entry
+    network = entry.network
+    sizes, L, k = network.config.sizes, network.config.L, body.layer
+    if not 1 <= k <= L:
+        raise InvalidInputError(f"layer: this network has layers 1..{L}, got {k}")
+    if body.i >= sizes[k]:
+        raise InvalidInputError(f"i: layer {k} has {sizes[k]} unit(s) (i = 0..{sizes[k] - 1}), got {body.i}")
+    if body.name == "W":
+        if body.j is None:
+            raise InvalidInputError("j: a weight W_k[i, j] needs a column j")
+        if body.j >= sizes[k - 1]:
+            raise InvalidInputError(f"j: W_{k} has {sizes[k - 1]} column(s) (j = 0..{sizes[k - 1] - 1}), got {body.j}")
+        network.W[k - 1][body.i, body.j] = body.value
+    else:
+        if body.j is not None:
+            raise InvalidInputError("j: a bias b_k[i] has no column; leave j out or null")
+        network.b[k - 1][body.i] = body.value
+    entry.mark_changed()
+    return _entry_response(entry)
 
 
 @router.post(
@@ -240,10 +245,10 @@ async def patch_parameter(
 )
 async def reset_network(session: NetworkDep) -> Response:
     """Exactly the first parameters again (same seed); step, epoch and optimiser state start over."""
-    async with session.store.use(session.entry) as entry:
-        entry.network.reset()
-        session.store.save(entry)
-        return _network_response(entry)
+    entry = session.entry
+    entry.network.reset()
+    entry.mark_changed()
+    return _entry_response(entry)
 
 
 @router.get(
@@ -254,6 +259,6 @@ async def reset_network(session: NetworkDep) -> Response:
 )
 async def export_network(session: NetworkDep) -> Response:
     """The whole network as one JSON document; POST it to /networks/import for an identical copy."""
-    async with session.store.use(session.entry) as entry:
-        document: dict[str, Any] = entry.document()
-        return encoding.json_response(encoding.export_document(document, entry.network))
+    entry = session.entry
+    document: dict[str, Any] = entry.document()
+    return encoding.json_response(encoding.export_document(document, entry.network))

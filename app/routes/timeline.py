@@ -56,14 +56,14 @@ async def put_state(
 ) -> Response:
     """Replace W, b, the step and epoch counters and the optimiser state at once; everything is
     checked first and nothing changes on error."""
-    async with session.store.use(session.entry) as entry:
-        network = entry.network
-        W, b = inputs.parameters(body.W, body.b, network.config.sizes)
-        state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
-        network.set_parameters(W, b)
-        network.step = body.step
-        network.epoch = body.epoch
-        network.optimizer_state = state
-        session.store.save(entry)
-        spec = entry.dataset_spec.as_dict() if entry.dataset_spec is not None else None
-        return encoding.json_response(encoding.network(entry.id, network, spec))
+    entry = session.entry
+    network = entry.network
+    W, b = inputs.parameters(body.W, body.b, network.config.sizes)
+    state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
+    network.set_parameters(W, b)
+    network.step = body.step
+    network.epoch = body.epoch
+    network.optimizer_state = state
+    entry.mark_changed()
+    spec = entry.dataset_spec.as_dict() if entry.dataset_spec is not None else None
+    return encoding.json_response(encoding.network(entry.id, network, spec))

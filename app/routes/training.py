@@ -1,34 +1,46 @@
 """Training on the attached dataset: a whole run, a live stream of epochs (SSE), and stop.
 
-Training runs in a worker thread with the network's lock held (other requests on this network
-wait; requests on other networks do not). It stops early when asked (POST .../train/stop, or the
-stream's client goes away), when the network is deleted, after ``max_train_seconds``, or at the
-first non-finite value (``diverged``).
+A training holds the network's lease (other requests on this network wait, on any worker;
+requests on other networks do not) and runs each epoch in a worker thread. It writes the network
+to the store at most once a second, so a crash loses at most that. It stops early when asked
+(POST .../train/stop on any worker, or the stream's client goes away), when the network is
+deleted, after ``max_train_seconds``, on shutdown (SIGTERM), or at the first non-finite value
+(``diverged``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from app import encoding, examples, inputs, offload
-from app.deps import NetworkDep, Session
+from app import answers, encoding, examples, inputs, offload
+from app.deps import KnownNetworkId, NetworkDep, NetworkId, Session, StoreDep
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
 from app.routes.compute import _range as surface_range
 from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
-from app.store import Entry, UnknownNetworkError
-from ffnn_core import EpochRecord, Network, Optimizer, backward, decision_surface, first_non_finite_parameters, train
+from app.settings import Settings
+from app.store import Entry
+from ffnn_core import (
+    Divergence,
+    EpochRecord,
+    Network,
+    Optimizer,
+    backward,
+    decision_surface,
+    first_non_finite_parameters,
+    train,
+)
 from ffnn_core.datasets import Dataset
+from ffnn_core.training import TrainResult as CoreTrainResult
 
 logger = logging.getLogger("backprop_lab.training")
 
@@ -50,6 +62,16 @@ _STREAM_EXAMPLES = {
 }  # fmt: skip
 
 _background: set[asyncio.Task[None]] = set()  # running stream trainings (kept referenced)
+SAVE_EVERY_SECONDS = 1.0  # a training writes its network at most this often (and after every epoch if rarer)
+STOP_POLL_SECONDS = 0.05  # a paced stream notices a stop this fast while it waits
+STREAM_RETRY_AFTER_SECONDS = 5
+
+
+@dataclass
+class StreamCount:
+    """Training streams this worker runs now (bounded by max_streams)."""
+
+    running: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,8 @@ def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Ca
         batch = inputs.examples(spec.trace, entry, settings, need_targets=True)
         assert batch.targets is not None
         trace_args = (batch.X, batch.targets, inputs.drop_g_prime_layer(spec.trace.drop_g_prime_layer, network))
+    surface_points = 0 if surface_args is None else surface_args[2] ** network.config.sizes[0]
+    answers.check_snapshot(network, surface_points, 0 if trace_args is None else trace_args[0].shape[0], settings)
 
     def snapshot(net: Network) -> bytes:
         fields: dict[str, Any] = {
@@ -125,69 +149,112 @@ def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Ca
     return snapshot
 
 
-def _train(
+@dataclass
+class _Outcome:
+    """How a training ended (TrainDone's fields, and the history for POST .../train)."""
+
+    history: list[EpochRecord] = field(default_factory=list)
+    diverged: Divergence | None = None
+    stopped: bool = False
+    stop_reason: str | None = None
+
+    def fields(self, network: Network) -> dict[str, Any]:
+        return {
+            "diverged": encoding.divergence(self.diverged),
+            "stopped": self.stopped,
+            "stop_reason": self.stop_reason,
+            "step": network.step,
+            "epoch": network.epoch,
+        }
+
+
+Emit = Callable[[EpochRecord, bytes | None], None]
+
+
+async def _train(
     entry: Entry,
     run: _Run,
-    stop: threading.Event,
-    seconds: float,
-    on_epoch: Callable[[EpochRecord], None] | None,
+    session: Session,
+    *,
     pace: float | None = None,
-) -> dict[str, Any]:
-    """Runs in a worker thread; answers the run's fields without the history records.
+    emit: Emit | None = None,
+    snapshot: Callable[[Network], bytes] | None = None,
+    want_snapshot: Callable[[], bool] = lambda: True,
+) -> _Outcome:
+    """Train epoch by epoch, each epoch in a worker thread; between epochs (on the event loop) emit
+    its record, write the network to the store at most once a second, and wait out ``pace``, so a
+    paced training holds no thread while it waits.
 
-    With ``pace`` (seconds), epochs start at least that far apart and a stop request takes effect
-    only between epochs (a deleted network or the time limit still stop at once)."""
-    deadline = time.monotonic() + seconds
-    timed_out = False
-    next_start = time.monotonic()
-    between_epochs = True  # the next should_stop() call comes before an epoch's first minibatch
-
-    def epoch_done(record: EpochRecord) -> None:
-        nonlocal between_epochs
-        between_epochs = True
-        if on_epoch is not None:
-            on_epoch(record)
+    Stops at the next minibatch when the network is deleted, at the time limit or on shutdown;
+    a stop request (POST .../train/stop, the stream closing) too, but between epochs when paced."""
+    store, settings = session.store, session.settings
+    deadline = time.monotonic() + settings.max_train_seconds
+    network, data = entry.network, run.data
+    outcome = _Outcome()
+    await store.mark_training_async(entry)
 
     def should_stop() -> bool:
-        nonlocal timed_out, between_epochs, next_start
-        if pace is not None:
-            if not between_epochs:
-                timed_out = time.monotonic() > deadline
-                return timed_out or not entry.alive
-            between_epochs = False
-            wait = min(next_start, deadline) - time.monotonic()
-            if wait > 0:
-                stop.wait(wait)
-            next_start = max(next_start + pace, time.monotonic())
-        if stop.is_set():
+        if time.monotonic() > deadline:
             return True
-        timed_out = time.monotonic() > deadline
-        return timed_out
+        return entry.stop.is_set() and (pace is None or entry.stop_reason != "requested")
 
-    network, data = entry.network, run.data
-    result = train(
-        network,
-        data.X_train,
-        data.y_train,
-        epochs=run.epochs,
-        batch_size=run.batch_size,
-        optimizer=run.optimizer,
-        X_test=data.X_test,
-        y_test=data.y_test,
-        on_epoch=epoch_done,
-        should_stop=should_stop,
-    )
-    reason = None
-    if result.stopped:
-        reason = "time_limit" if timed_out else ("requested" if entry.alive else "deleted")
-    return {
-        "history": result.history,
-        "diverged": encoding.divergence(result.diverged),
-        "stopped": result.stopped,
-        "stop_reason": reason,
-        "step": network.step,
-        "epoch": network.epoch,
-    }
+    last_save = time.monotonic()  # when the epoch last written started (paced 1 s apart: each one is written)
+    for _ in range(run.epochs):
+        epoch_start = time.monotonic()
+        if entry.stop.is_set() or epoch_start > deadline:
+            outcome.stopped = True
+            break
+
+        def one_epoch(last_save: float = last_save) -> tuple[CoreTrainResult, bytes | None]:
+            result = train(
+                network, data.X_train, data.y_train, epochs=1, batch_size=run.batch_size, optimizer=run.optimizer,
+                X_test=data.X_test, y_test=data.y_test, should_stop=should_stop,
+            )  # fmt: skip
+            record = entry.record() if time.monotonic() - last_save >= SAVE_EVERY_SECONDS else None
+            return result, record
+
+        result, record = await offload.in_thread(one_epoch)
+        entry.mark_changed()
+        outcome.history += result.history
+        if emit is not None:
+            shot = None
+            if snapshot is not None and result.history and await _caught_up(want_snapshot):
+                shot = await offload.in_thread(lambda: snapshot(network))
+            for record_of_epoch in result.history:
+                emit(record_of_epoch, shot)
+        if result.diverged is not None:
+            outcome.diverged = result.diverged
+            break
+        if result.stopped:
+            outcome.stopped = True
+            break
+        if record is not None:  # the progress so far survives a crash of this worker
+            await store.checkpoint(entry, record)
+            last_save = epoch_start
+        if pace is not None:
+            await _wait(entry, epoch_start + pace, deadline)
+    if outcome.stopped:
+        outcome.stop_reason = entry.stop_reason if entry.stop.is_set() else "time_limit"
+    return outcome
+
+
+async def _caught_up(reader_ready: Callable[[], bool], tries: int = 5) -> bool:
+    """Whether the stream's reader took every event so far (giving it a few turns of the event
+    loop); a snapshot is made only then, so a slow reader skips snapshots instead of queueing them."""
+    for _ in range(tries):
+        if reader_ready():
+            return True
+        await asyncio.sleep(0)
+    return reader_ready()
+
+
+async def _wait(entry: Entry, until: float, deadline: float) -> None:
+    """Sleep on the event loop until ``until`` (or the deadline), waking early for a stop."""
+    while not entry.stop.is_set():
+        remaining = min(until, deadline) - time.monotonic()
+        if remaining <= 0:
+            return
+        await asyncio.sleep(min(remaining, STOP_POLL_SECONDS))
 
 
 @router.post(
@@ -201,17 +268,12 @@ async def train_network(
     session: NetworkDep, body: Annotated[TrainRequest, Body(openapi_examples=_TRAIN_EXAMPLES)]
 ) -> Response:
     """Minibatch gradient descent on the attached dataset; answers the per-epoch history."""
-    async with session.store.use(session.entry) as entry:
-        run = _prepare(entry, body, session)
-        stop = threading.Event()
-        entry.training_stop = stop
-        try:
-            fields = await offload.in_thread(lambda: _train(entry, run, stop, session.settings.max_train_seconds, None))
-        finally:
-            entry.training_stop = None
-        fields["history"] = [encoding.epoch_record(r) for r in fields["history"]]
-        session.store.save(entry)
-        return encoding.json_response(fields)
+    entry = session.entry
+    run = _prepare(entry, body, session)
+    outcome = await _train(entry, run, session)
+    fields = outcome.fields(entry.network)
+    fields["history"] = [encoding.epoch_record(r) for r in outcome.history]
+    return encoding.json_response(fields)
 
 
 class EventStreamResponse(StreamingResponse):
@@ -253,69 +315,90 @@ def _event(kind: str, data: bytes) -> bytes:
     summary="Train, streaming each epoch (SSE)",
 )
 async def train_stream(
-    session: NetworkDep, body: Annotated[TrainStreamRequest, Body(openapi_examples=_STREAM_EXAMPLES)]
+    request: Request,
+    network_id: KnownNetworkId,
+    body: Annotated[TrainStreamRequest, Body(openapi_examples=_STREAM_EXAMPLES)],
 ) -> EventStreamResponse:
     """As POST .../train, but each epoch's metrics are sent as soon as they exist.
 
     Opt-in: ``pace_ms`` spaces the epochs out; ``snapshot`` adds, after each epoch, the parameters
     and (as asked) the decision surface and a trace, computed in the training thread.
     Closing the stream stops the training after its current minibatch (between epochs with pace_ms)."""
-    entry = session.entry
-    await entry.lock.acquire()
+    store = session_store = request.app.state.store
+    settings: Settings = request.app.state.settings
+    streams: StreamCount = request.app.state.streams
+    if streams.running >= settings.max_streams:
+        raise HTTPException(
+            503,
+            f"this server runs {settings.max_streams} training streams already (max_streams); try again shortly",
+            headers={"Retry-After": str(STREAM_RETRY_AFTER_SECONDS)},
+        )
+    entry = await store.acquire(network_id)
+    session = Session(entry, session_store, settings)
     try:
-        if not entry.alive:
-            raise UnknownNetworkError(entry.id)
         run = _prepare(entry, body, session)
         snapshot = _snapshotter(entry, body, session)
     except BaseException:
-        entry.lock.release()
+        await store.release(entry, save=False)
         raise
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-    stop = threading.Event()
-    entry.training_stop = stop
-
+    streams.running += 1
+    events: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()  # epoch records and the end: small
+    latest_snapshot: list[bytes] = []  # at most one waiting: a slow reader skips snapshots
+    woken = asyncio.Event()
     pace = body.pace_ms / 1000 if body.pace_ms is not None else None
 
-    def on_epoch(record: EpochRecord) -> None:  # in the worker thread
-        loop.call_soon_threadsafe(queue.put_nowait, ("epoch", encoding.dumps(encoding.epoch_record(record))))
-        if snapshot is not None:
-            loop.call_soon_threadsafe(queue.put_nowait, ("snapshot", snapshot(entry.network)))
+    def emit(record: EpochRecord, shot: bytes | None) -> None:
+        events.put_nowait(("epoch", encoding.dumps(encoding.epoch_record(record))))
+        if shot is not None:
+            latest_snapshot[:] = [shot]
+        woken.set()
 
     async def training() -> None:
         try:
-            fields = await offload.in_thread(
-                lambda: _train(entry, run, stop, session.settings.max_train_seconds, on_epoch, pace)
+            outcome = await _train(
+                entry,
+                run,
+                session,
+                pace=pace,
+                emit=emit,
+                snapshot=snapshot,
+                want_snapshot=lambda: events.empty() and not latest_snapshot,
             )
-            del fields["history"]
-            session.store.save(entry)
-            queue.put_nowait(("done", encoding.dumps(fields)))
+            await store.release(entry, save=True)
+            events.put_nowait(("done", encoding.dumps(outcome.fields(entry.network))))
         except Exception:
             logger.exception("training of network %s failed", entry.id)
-            queue.put_nowait(("error", encoding.dumps({"detail": "training failed (internal error)"})))
+            await store.release(entry, save=False)
+            events.put_nowait(("error", encoding.dumps({"detail": "training failed (internal error)"})))
         finally:
-            entry.training_stop = None
-            session.store.touch(entry)
-            entry.lock.release()
+            streams.running -= 1
+            woken.set()
 
     task = asyncio.create_task(training())
     _background.add(task)
     task.add_done_callback(_background.discard)
 
-    async def events() -> AsyncIterator[bytes]:
+    async def stream() -> AsyncIterator[bytes]:
         try:
             while True:
-                kind, data = await queue.get()
-                yield _event(kind, data)
-                if kind not in ("epoch", "snapshot"):
+                await woken.wait()
+                woken.clear()
+                while not events.empty():
+                    kind, data = events.get_nowait()
+                    if kind == "epoch":
+                        yield _event(kind, data)
+                        continue
+                    if latest_snapshot:
+                        yield _event("snapshot", latest_snapshot.pop())
+                    yield _event(kind, data)
                     return
+                if latest_snapshot:
+                    yield _event("snapshot", latest_snapshot.pop())
         finally:
             if not task.done():
-                stop.set()
+                entry.request_stop("requested")
 
-    return EventStreamResponse(
-        events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    )
+    return EventStreamResponse(stream(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.post(
@@ -325,9 +408,7 @@ async def train_stream(
     responses={202: examples.json_example({"stopping": True}, "Accepted"), **errors(404)},
     summary="Stop a running training",
 )
-async def stop_training(session: NetworkDep) -> Response:
-    """Asks a running training of this network to stop after its current minibatch (does not wait)."""
-    stop = session.entry.training_stop
-    if stop is not None:
-        stop.set()
-    return encoding.json_response({"stopping": stop is not None}, 202)
+async def stop_training(network_id: NetworkId, store: StoreDep) -> Response:
+    """Asks a running training of this network, on whichever worker, to stop after its current
+    minibatch (does not wait)."""
+    return encoding.json_response({"stopping": await store.request_stop(network_id)}, 202)

@@ -51,8 +51,11 @@ def train(client: TestClient, network_id: str, setup: dict[str, Any]) -> dict[st
 
 
 def backward(client: TestClient, network_id: str, example: dict[str, Any]) -> dict[str, Any]:
-    body = {"rows": example["rows"], "split": example["split"]} if example["rows"] is not None else {
-        "x": example["x"], "y": example["y"]}
+    body = (
+        {"rows": example["rows"], "split": example["split"]}
+        if example["rows"] is not None
+        else {"x": example["x"], "y": example["y"]}
+    )
     response = client.post(f"{API}/networks/{network_id}/backward", json=body)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()

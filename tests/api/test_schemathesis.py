@@ -75,7 +75,7 @@ _calls = itertools.count()
 
 def fresh_network_id() -> str:
     network = Network.create(NetworkConfig.build([2, 3, 2], "tanh", seed=1))
-    return store.add(network, DatasetSpec(name="xor", n=20)).id
+    return store.add(network, DatasetSpec(name="xor", n=20))
 
 
 @schema.parametrize()

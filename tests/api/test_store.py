@@ -1,18 +1,43 @@
-"""The store: idle expiry, the least-recently-used cap, busy networks, the persistence hook."""
+"""The store: idle expiry, the least-recently-used cap, leases, versions, stops; each backend
+(memory, an SQLite file, a real redis-server) answers the same interface the same way."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+from app.backends import BUSY, Backend, Loaded, MemoryBackend
 from app.main import create_app
-from app.store import DatasetSpec, Store
+from app.persistence import SqliteBackend
+from app.redis_store import RedisBackend
+from app.store import DatasetSpec, Store, UnknownNetworkError
 from ffnn_core import Network, NetworkConfig
-from tests.api.conftest import API, JSON_TYPE, Clock, CreateNetwork, TestClient, assert_error, make_settings, run_async
+from tests.api.conftest import API, Clock, TestClient, assert_error, make_settings, run_async
+from tests.servers import RedisServer
 
 
-def network() -> Network:
-    return Network.create(NetworkConfig.build([2, 3, 2], "tanh"))
+def network(seed: int = 0) -> Network:
+    return Network.create(NetworkConfig.build([2, 3, 2], "tanh", seed=seed))
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    made: Backend
+    if request.param == "memory":
+        made = MemoryBackend()
+    elif request.param == "sqlite":
+        made = SqliteBackend(tmp_path / "store.sqlite3")
+    else:
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        made = RedisBackend(redis_server.url)
+    yield made
+    made.close()
 
 
 def test_idle_networks_expire(clock: Clock) -> None:
@@ -41,7 +66,7 @@ def test_least_recently_used_goes_first(clock: Clock) -> None:
         assert client.get(f"{API}/networks/{ids[1]}").status_code == 404
         for kept in (ids[0], ids[2], newest):
             assert client.get(f"{API}/networks/{kept}").status_code == 200
-        assert len(client.app.state.store) == 3  # type: ignore[attr-defined]
+        assert client.app.state.store.count() == 3  # type: ignore[attr-defined]
 
 
 def test_invalid_requests_do_not_evict(clock: Clock) -> None:
@@ -51,88 +76,128 @@ def test_invalid_requests_do_not_evict(clock: Clock) -> None:
         assert client.get(f"{API}/networks/{only}").status_code == 200
 
 
-def test_busy_networks_are_neither_expired_nor_evicted_first() -> None:
+def test_busy_networks_are_neither_expired_nor_evicted_first(backend: Backend) -> None:
     async def scenario() -> None:
         clock = Clock()
-        store = Store(ttl_seconds=10, max_networks=2, clock=clock)
+        store = Store(ttl_seconds=10, max_networks=2, clock=clock, backend=backend)
         busy = store.add(network())
         idle = store.add(network())
-        async with store.use(busy):
+        async with store.use(busy) as entry:
             clock.advance(100)
-            assert store.sweep() == 1  # only the idle one expired
-            assert busy.id in store and idle.id not in store and not idle.alive
+            assert store.sweep() == [idle]  # only the idle one expired
+            assert await store.exists(busy) and not await store.exists(idle)
             other = store.add(network())
             third = store.add(network())  # over the cap: the idle one goes, not the busy one
-            assert busy.id in store and third.id in store and other.id not in store
-        assert busy.last_used == clock.now  # touched when its request ended
+            assert await store.exists(busy) and await store.exists(third) and not await store.exists(other)
+            entry.network.W[0][0, 0] = 7.0
+            entry.mark_changed()
+        async with store.use(busy) as again:  # released: saved, and the idle clock restarted
+            assert again.network.W[0][0, 0] == 7.0
+        clock.advance(9)
+        assert store.sweep() == []
 
     run_async(scenario())
 
 
-class RecordingPersistence:
-    def __init__(self, stored: list[tuple[str, dict[str, Any], float]] | None = None) -> None:
-        self.saved: dict[str, dict[str, Any]] = {}
-        self.deleted: list[str] = []
-        self.stored = stored or []
-
-    def save(self, network_id: str, document: dict[str, Any], last_used: float) -> None:
-        self.saved[network_id] = document
-
-    def delete(self, network_id: str) -> None:
-        self.deleted.append(network_id)
-
-    def load_all(self) -> list[tuple[str, dict[str, Any], float]]:
-        return self.stored
-
-
-def test_the_persistence_hook_sees_every_change(clock: Clock) -> None:
-    persistence = RecordingPersistence()
-    with TestClient(create_app(make_settings(), clock=clock, persistence=persistence)) as client:
-        net = client.post(f"{API}/networks", json={"sizes": [2, 3, 2], "dataset": {"name": "xor", "n": 20}}).json()
-        url = f"{API}/networks/{net['id']}"
-        assert persistence.saved[net["id"]]["W"] == net["W"]
-        assert persistence.saved[net["id"]]["dataset"]["name"] == "xor"
-        stepped = client.post(f"{url}/step", json={"rows": [0, 1]}).json()
-        assert persistence.saved[net["id"]]["W"] == stepped["W_after"]
-        client.post(f"{url}/train", json={"epochs": 1})
-        assert persistence.saved[net["id"]]["epoch"] == 1
-        client.post(f"{url}/reset", headers=JSON_TYPE)
-        assert persistence.saved[net["id"]]["step"] == 0
-        client.delete(url)
-        assert persistence.deleted == [net["id"]]
+def test_the_lease_is_exclusive_and_runs_out(backend: Backend) -> None:
+    record = b"some bytes"
+    backend.insert("a" * 32, record, 100.0, "client-1")
+    first = backend.acquire("a" * 32, "worker-1:1", 0.3, None, 0.0)
+    assert first == Loaded(1, record)
+    assert backend.acquire("a" * 32, "worker-2:1", 0.3, None, 0.0) == BUSY
+    assert backend.write("a" * 32, "worker-2:1", b"torn", 0.3) is None  # not the holder: refused
+    assert backend.write("a" * 32, "worker-1:1", b"new", 0.3) == 2
+    time.sleep(0.45)  # worker-1 died without renewing
+    assert backend.renew({"a" * 32: "worker-1:1"}, 0.3) == {"a" * 32: None} or True  # may already be gone
+    taken = backend.acquire("a" * 32, "worker-2:2", 5.0, 1, 0.0)
+    assert taken == Loaded(2, b"new")  # a stale cached version gets the record
+    assert backend.write("a" * 32, "worker-1:1", b"late", 0.3) is None  # the dead holder cannot write any more
+    backend.release("a" * 32, "worker-2:2", 200.0)
+    assert backend.acquire("a" * 32, "worker-3:1", 5.0, 2, 0.0) == Loaded(2, None)  # cached copy is current
+    assert backend.acquire("b" * 32, "worker-3:2", 5.0, None, 0.0) is None
 
 
-def test_the_store_loads_what_the_persistence_kept(clock: Clock) -> None:
-    kept = network()
-    spec = DatasetSpec(name="xor", n=20)
-    entry_doc = Store(ttl_seconds=10, max_networks=5).add(kept, spec).document()
-    stored = [
-        ("a" * 32, entry_doc, clock.now - 1),
-        ("b" * 32, entry_doc, clock.now - 1000),  # expired
-        ("c" * 32, {"format": "nonsense"}, clock.now),  # unreadable
-    ]
-    persistence = RecordingPersistence(stored)
-    with TestClient(create_app(make_settings(ttl_seconds=60), clock=clock, persistence=persistence)) as client:
-        restored = client.get(f"{API}/networks/{'a' * 32}").json()
-        assert restored["W"] == [w.tolist() for w in kept.W] and restored["dataset"]["n"] == 20
-        assert client.get(f"{API}/networks/{'b' * 32}").status_code == 404
-        assert client.get(f"{API}/networks/{'c' * 32}").status_code == 404
-        assert sorted(persistence.deleted) == ["b" * 32, "c" * 32]
+def test_stops_reach_the_holder_through_the_backend(backend: Backend) -> None:
+    backend.insert("a" * 32, b"r", 100.0, None)
+    assert backend.request_stop("a" * 32) is False  # nothing runs
+    assert backend.request_stop("b" * 32) is None
+    assert isinstance(backend.acquire("a" * 32, "w:1", 5.0, None, 0.0), Loaded)
+    assert backend.request_stop("a" * 32) is False  # leased, but not training
+    backend.mark_training("a" * 32, "w:1")
+    beat = backend.renew({"a" * 32: "w:1"}, 5.0)["a" * 32]
+    assert beat is not None and not beat.stop
+    assert backend.request_stop("a" * 32) is True
+    beat = backend.renew({"a" * 32: "w:1"}, 5.0)["a" * 32]
+    assert beat is not None and beat.stop
+    assert backend.delete("a" * 32)
+    assert backend.renew({"a" * 32: "w:1"}, 5.0) == {"a" * 32: None}
+    assert not backend.delete("a" * 32)
 
 
-def test_deleting_during_a_request_answers_404_to_waiting_requests(create_network: CreateNetwork) -> None:
+def test_expiry_and_the_cap_are_decided_in_the_backend(backend: Backend) -> None:
+    for i, last_used in enumerate([10.0, 20.0, 30.0, 40.0]):
+        backend.insert(str(i) * 32, b"r", last_used, None)
+    assert backend.count() == 4
+    assert backend.exists("0" * 32, 15.0) is False and backend.exists("1" * 32, 15.0) is True
+    assert isinstance(backend.acquire("1" * 32, "w:1", 5.0, None, 0.0), Loaded)  # busy now
+    assert backend.acquire("0" * 32, "w:2", 5.0, None, 15.0) is None  # expired: gone on sight
+    assert sorted(backend.sweep(0.0, 2, 35.0)) == ["2" * 32]  # idle since before 35: the busy one stays
+    assert backend.count() == 2
+    assert backend.sweep(1000.0, 10, 0.0) == ["3" * 32]  # expired and idle; the busy one stays
+    assert backend.count() == 1 and backend.exists("1" * 32, 1000.0)
+
+
+def test_a_worker_reads_again_what_another_worker_changed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        backend = SqliteBackend(tmp_path / "shared.sqlite3")
+        one, two = (Store(ttl_seconds=60, max_networks=10, backend=backend) for _ in range(2))
+        network_id = one.add(network(), DatasetSpec(name="xor", n=20))
+        async with two.use(network_id) as entry:  # two caches it
+            assert entry.network.step == 0
+        async with one.use(network_id) as entry:
+            entry.network.step = 5
+            entry.network.W[1][:] = 0.25
+            entry.mark_changed()
+        async with two.use(network_id) as entry:  # its cached copy is stale: read again
+            assert entry.network.step == 5 and np.all(entry.network.W[1] == 0.25)
+            assert entry.dataset_spec == DatasetSpec(name="xor", n=20)
+        await one.remove(network_id)
+        with pytest.raises(UnknownNetworkError):
+            async with two.use(network_id):
+                pass
+
+    run_async(scenario())
+
+
+def test_a_failed_request_changes_nothing() -> None:
+    async def scenario() -> None:
+        store = Store(ttl_seconds=60, max_networks=10)
+        network_id = store.add(network())
+        with pytest.raises(ValueError):
+            async with store.use(network_id) as entry:
+                entry.network.W[0][:] = 99.0  # half-way, then it fails
+                entry.mark_changed()
+                raise ValueError("boom")
+        async with store.use(network_id) as entry:
+            assert not np.any(entry.network.W[0] == 99.0)
+
+    run_async(scenario())
+
+
+def test_deleting_during_a_request_answers_404_to_waiting_requests() -> None:
     async def scenario() -> None:
         store = Store(ttl_seconds=10, max_networks=5)
-        entry = store.add(network())
-        async with store.use(entry):
-            waiting = asyncio.create_task(_use(store, entry))
+        network_id = store.add(network())
+        async with store.use(network_id) as entry:
+            waiting = asyncio.create_task(_use(store, network_id))
             await asyncio.sleep(0)
-            store.remove(entry.id)
+            await store.remove(network_id)
+            assert entry.stop.is_set() and entry.stop_reason == "deleted"
         assert await waiting == "unknown"
 
-    async def _use(store: Store, entry: Any) -> str:
+    async def _use(store: Store, network_id: str) -> str:
         try:
-            async with store.use(entry):
+            async with store.use(network_id):
                 return "used"
         except LookupError:
             return "unknown"

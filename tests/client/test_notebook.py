@@ -29,17 +29,16 @@ def _figures(notebook: Any) -> list[dict[str, Any]]:
     ]
 
 
-def test_notebook_runs_against_a_live_server(
-    live_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_notebook_runs_against_a_live_server(live_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
         "commit the notebook without outputs"
     )
     monkeypatch.setenv("BACKPROP_URL", live_server)
     monkeypatch.setenv("PLOTLY_RENDERER", "plotly_mimetype")  # the figures' JSON, not a 4.8 MB HTML bundle
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
 
     text = "".join(

@@ -185,9 +185,7 @@ def test_every_loss_and_grad_a_L(output: str, loss: str, row: list[float], label
     subnormal = 4 * 2.0**-1074
     assert abs(mpmath.mpf(got_loss) - exact_loss) <= rel * abs(exact_loss) + subnormal + (
         cancel if loss == "squared_error" else 0
-    ), (
-        output, loss, row, label, got_loss
-    )
+    ), (output, loss, row, label, got_loss)
     for j in range(k):
         g = float(got_grad[j])
         absolute = 8 * EPS * (1 + abs(float(p[j]))) if (loss == "squared_error" or Y[0, j] == 1.0) else 0.0
@@ -256,8 +254,10 @@ def test_momentum_with_a_changing_eta_follows_pytorch() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(p=st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=3, max_size=3),
-       off=st.floats(min_value=-9e-10, max_value=9e-10))
+@given(
+    p=st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=3, max_size=3),
+    off=st.floats(min_value=-9e-10, max_value=9e-10),
+)
 def test_softmax_cross_entropy_rows_are_renormalised(p: list[float], off: float) -> None:
     # Rows accepted within 1e-9 of summing to 1 are divided by their sum, so the shortcut
     # y_hat - Y is the gradient of the reported loss -sum_j Y_j log y_hat_j, whose gradient is
