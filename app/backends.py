@@ -188,7 +188,7 @@ class MemoryBackend:
                 del self._rows[network_id]
             excess = len(self._rows) - max_networks
             if excess > 0:
-                idle = [i for i, r in self._rows.items() if r.last_used < evict_before and not r.leased(now)]
+                idle = [i for i, r in self._rows.items() if r.last_used <= evict_before and not r.leased(now)]
                 for network_id in sorted(idle, key=lambda i: self._rows[i].last_used)[:excess]:
                     del self._rows[network_id]
                     gone.append(network_id)

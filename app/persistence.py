@@ -211,7 +211,7 @@ class SqliteBackend:
             excess = count - max_networks
             if excess > 0:
                 victims = conn.execute(
-                    "SELECT id FROM networks WHERE last_used < ? AND (holder IS NULL OR lease_until <= ?) "
+                    "SELECT id FROM networks WHERE last_used <= ? AND (holder IS NULL OR lease_until <= ?) "
                     "ORDER BY last_used LIMIT ?",
                     (evict_before, now, excess),
                 ).fetchall()

@@ -19,9 +19,11 @@ import httpx
 import pytest
 import uvicorn
 
+from app import records
 from app.main import create_app
-from app.persistence import SqlitePersistence
+from app.persistence import SqliteBackend
 from app.server import uvicorn_options
+from ffnn_core import Network, NetworkConfig
 from tests.api.conftest import API, JSON_TYPE, CreateNetwork, TestClient, assert_error, make_settings
 
 XOR = {"name": "xor", "n": 20}
@@ -151,8 +153,12 @@ def test_unparseable_bodies_get_the_same_precise_422_on_every_route(
 @pytest.mark.parametrize("operation", ["reset", "train/stop", "step"])
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"},
-     {"content-type": "multipart/form-data; boundary=x"}],
+    [
+        {},
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+        {"content-type": "multipart/form-data; boundary=x"},
+    ],
     ids=["none", "text/plain", "form", "multipart"],
 )
 def test_state_changes_need_a_json_content_type(
@@ -311,12 +317,15 @@ def test_strangers_cannot_empty_the_classroom(clock: Any) -> None:
 
 
 def test_one_unstorable_network_does_not_cost_the_others_their_save(tmp_path: Any) -> None:
-    # An int beyond 64 bits (orjson refuses it) once dropped the SQLite writer's whole batch.
-    persistence = SqlitePersistence(tmp_path / "networks.sqlite3")
-    good = {"format": "backprop-lab/network", "step": 3}
-    persistence.save("a" * 32, good, 1.0)
-    persistence.save("b" * 32, {**good, "step": 2**64}, 1.0)  # cannot be encoded
-    persistence.save("c" * 32, good, 1.0)
-    persistence.close()
-    stored = {network_id for network_id, _, _ in SqlitePersistence(tmp_path / "networks.sqlite3").load_all()}
-    assert stored == {"a" * 32, "c" * 32}
+    # An int beyond 64 bits (orjson refuses it) once dropped the SQLite writer's whole batch; now each
+    # network is written on its own, so only that one write fails.
+    backend = SqliteBackend(tmp_path / "networks.sqlite3")
+    good = Network.create(NetworkConfig.build([2, 2], "tanh"))
+    bad = Network.create(NetworkConfig.build([2, 2], "tanh"))
+    bad.step = 2**64
+    backend.insert("a" * 32, records.encode(good, None), 1.0, None)
+    with pytest.raises(TypeError):
+        backend.insert("b" * 32, records.encode(bad, None), 1.0, None)
+    backend.insert("c" * 32, records.encode(good, None), 1.0, None)
+    assert backend.count() == 2 and backend.exists("a" * 32, 0.0) and backend.exists("c" * 32, 0.0)
+    backend.close()
