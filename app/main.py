@@ -122,7 +122,7 @@ def create_app(
         startup.configure_logging()
         await store.sweep_async()
         where = getattr(store.backend, "path", None) or ("Redis" if hasattr(store.backend, "url") else "memory")
-        startup.logger.info("networks are kept in %s: %d stored", where, store.count())
+        startup.logger.info("networks are kept in %s: %d restored", where, store.count())
         tasks = [
             asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0))),
             asyncio.create_task(store.run_heartbeat()),

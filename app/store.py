@@ -305,10 +305,10 @@ class Store:
         else:
             try:
                 network, spec_data = records.decode(answer.record)
-            except ValueError:
-                await self._call(lambda: self.backend.release(network_id, holder, self.clock()))
-                logger.exception("network %s has an unreadable record", network_id)
-                raise
+            except ValueError as exc:  # a row that is not a network: dropped, as if it never was
+                logger.warning("dropping stored network %s: not a network (%s)", network_id, exc)
+                await self._call(lambda: self.backend.delete(network_id))
+                raise UnknownNetworkError(network_id) from None
             spec = DatasetSpec.from_dict(spec_data) if spec_data is not None else None
             self._remember(network_id, answer.version, network, spec)
         entry = Entry(network_id, network, spec, answer.version, holder)
