@@ -52,7 +52,7 @@ def main() -> None:
     for name, response in answers.items():
         body = response.content
         assert response.status_code == 200 and "content-encoding" not in response.headers, name
-        for level in (1, GZIP_LEVEL, 9):
+        for level in sorted({1, GZIP_LEVEL, 6, 9}):
             size, ms = _compress_ms(body, level)
             print(f"{name:34s} {len(body):>11,d} {level:>5d} {size:>10,d} {size / len(body):>6.1%} {ms:>7.1f}")
     served = client.post(f"{api}/networks/{net['id']}/backward", json=rows, headers={"Accept-Encoding": "gzip"})
