@@ -50,6 +50,7 @@ export const divergedFrom = (d, where) => (d ? { ...d, where } : null);
 export function createLab({ store, sched, fault = () => null, traces = true, surfaceResolution = SURFACE_RESOLUTION, extras = () => [], perf = null, dropOnFailedBuild = false }) {
   const s = store.state;
   const act = store.actions;
+  let stateFromAnswer = null; // set by step() while it pushes its timeline entry (see the subscriber below)
   let buildSeq = 0;
   let traceSeq = 0;
 
@@ -159,7 +160,10 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
         const res = await api.step(net.id, s.example, opt);
         if (!s.network || s.network.id !== net.id) return null;
         act.stepped(res, opt, divergedFrom(res.diverged, `Update at step ${res.step}`));
+        // The answer carries the optimiser's state after the update: the timeline keeps it without an export.
+        stateFromAnswer = res.update ? { ...res.update.state_after, [`${res.update.optimizer.name}.t`]: [[res.update.t]] } : null;
         act.timelinePushed(`${label} (step ${res.step})`);
+        stateFromAnswer = null;
         await lab.refreshAll();
         return res;
       } catch (err) {
@@ -267,12 +271,17 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
   };
   lab.player = createPlayer(lab, { sched, perf });
 
-  // Each new timeline entry fetches the optimiser state it was made with (kept only if the
-  // counters still match: no step came in between).
+  // Each new timeline entry keeps the optimiser state it was made with: from the step's answer when
+  // it carried it, else fetched (kept only if the counters still match: no step came in between).
   store.subscribe((state, _changed, action) => {
     if (action !== "timelinePushed" || !state.network || state.network.n_parameters > TIMELINE_STATE_MAX_PARAMETERS) return;
     const id = state.network.id;
     const entry = state.timeline[state.timeline.length - 1];
+    if (stateFromAnswer) {
+      const kept = stateFromAnswer;
+      queueMicrotask(() => act.timelineStateKept(entry, kept));
+      return;
+    }
     api.exportNetwork(id).then((doc) => {
       if (s.network && s.network.id === id && doc.step === entry.step && doc.epoch === entry.epoch) act.timelineStateKept(entry, doc.optimizer_state);
     }).catch(() => {});

@@ -3,7 +3,7 @@
 // API used (POST /step answers `update`: g with the L2 term, the state before and after, the step).
 //   g = grad_W_k + lambda W_k (weights; biases: g = grad_b_k)
 //   sgd:      Theta <- Theta - eta g
-//   momentum: u <- beta u + eta g;             Theta <- Theta - u
+//   momentum: u <- beta u + g;                 Theta <- Theta - eta u   (PyTorch's convention: eta outside u)
 //   rmsprop:  v <- beta v + (1 - beta) g^2;    Theta <- Theta - eta g / (sqrt(v) + eps)
 //   adam:     m <- beta1 m + (1 - beta1) g;    v <- beta2 v + (1 - beta2) g^2
 //             m_hat = m / (1 - beta1^t);       v_hat = v / (1 - beta2^t)
@@ -149,13 +149,13 @@ export function optimizerStep(d) {
   } else if (opt.name === "momentum") {
     const uSym = () => mi("u");
     out.push(calc(
-      `Velocity: u \u2190 \u03B2 u + \u03B7 g (u of ${name} before this step, then after)`,
+      `Velocity: u \u2190 \u03B2 u + g (u of ${name} before this step, then after; \u03B7 stays outside u, so changing \u03B7 takes effect at once)`,
       "u update",
-      [uSym(), mo("\u2190"), mi("\u03B2"), uSym(), mo("+"), mi("\u03B7"), gSym()],
-      row(num(opt.beta, null, "beta"), T.show(state("u", "state_before"), "u before"), mo("+"), num(opt.eta, null, "eta"), T.show(g, "g")),
+      [uSym(), mo("\u2190"), mi("\u03B2"), uSym(), mo("+"), gSym()],
+      row(num(opt.beta, null, "beta"), T.show(state("u", "state_before"), "u before"), mo("+"), T.show(g, "g")),
       T.show(state("u", "state_after"), "u after", "u", true),
     ));
-    out.push(update([mo("\u2212"), T.show(state("u", "state_after"), "u")], `Step: ${name} \u2190 ${name} \u2212 u`, [P(), mo("\u2212"), uSym()]));
+    out.push(update([mo("\u2212"), num(opt.eta, null, "eta"), T.show(state("u", "state_after"), "u")], `Step: ${name} \u2190 ${name} \u2212 \u03B7 u`, [P(), mo("\u2212"), mi("\u03B7"), uSym()]));
   } else if (opt.name === "rmsprop") {
     const vSym = () => mi("v");
     const v = state("v", "state_after");
