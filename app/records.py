@@ -16,9 +16,8 @@ import numpy as np
 import orjson
 
 from ffnn_core import Network
-from ffnn_core.network import NetworkConfig
 from ffnn_core.numerics import Array
-from ffnn_core.serialization import config_to_dict
+from ffnn_core.serialization import config_from_dict, config_to_dict
 
 FORMAT = "backprop-lab/record"
 VERSION = 1
@@ -51,16 +50,7 @@ def decode(record: bytes) -> tuple[Network, dict[str, Any] | None]:
         meta = orjson.loads(record[_HEADER.size : _HEADER.size + n_head])
         if meta.get("format") != FORMAT or meta.get("version") != VERSION:
             raise ValueError(f"not a network record (expected {FORMAT} version {VERSION})")
-        cfg = meta["config"]
-        config = NetworkConfig(
-            sizes=tuple(int(n) for n in cfg["sizes"]),
-            activations=tuple(str(a) for a in cfg["activations"]),
-            output=str(cfg["output"]),
-            loss=str(cfg["loss"]),
-            init=str(cfg["init"]),
-            init_scale=float(cfg["init_scale"]),
-            seed=int(cfg["seed"]),
-        )
+        config = config_from_dict(meta["config"])
         sizes = config.sizes
         W_shapes = [(sizes[k], sizes[k - 1]) for k in range(1, len(sizes))]
         b_shapes = [(sizes[k],) for k in range(1, len(sizes))]

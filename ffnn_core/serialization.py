@@ -29,6 +29,19 @@ def config_to_dict(config: NetworkConfig) -> dict[str, Any]:
     }
 
 
+def config_from_dict(cfg: dict[str, Any]) -> NetworkConfig:
+    """The inverse of ``config_to_dict``; KeyError/TypeError/ValueError for a malformed one."""
+    return NetworkConfig(
+        sizes=tuple(int(n) for n in cfg["sizes"]),
+        activations=tuple(str(a) for a in cfg["activations"]),
+        output=str(cfg["output"]),
+        loss=str(cfg["loss"]),
+        init=str(cfg["init"]),
+        init_scale=float(cfg["init_scale"]),
+        seed=int(cfg["seed"]),
+    )
+
+
 def network_to_dict(network: Network) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -51,16 +64,7 @@ def network_from_dict(data: dict[str, Any], *, allow_non_finite: bool = False) -
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise ValueError(f"not a network document: expected format {FORMAT!r} version {VERSION}")
     try:
-        cfg = data["config"]
-        config = NetworkConfig(
-            sizes=tuple(int(n) for n in cfg["sizes"]),
-            activations=tuple(str(a) for a in cfg["activations"]),
-            output=str(cfg["output"]),
-            loss=str(cfg["loss"]),
-            init=str(cfg["init"]),
-            init_scale=float(cfg["init_scale"]),
-            seed=int(cfg["seed"]),
-        )
+        config = config_from_dict(data["config"])
         W = [np.array(w, dtype=np.float64) for w in data["W"]]
         b = [np.array(v, dtype=np.float64) for v in data["b"]]
         state = {str(k): [np.array(x, dtype=np.float64) for x in v] for k, v in data.get("optimizer_state", {}).items()}

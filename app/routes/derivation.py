@@ -23,7 +23,9 @@ from app.errors import core_errors
 from app.routes import BODY_ERRORS, errors
 from ffnn_core import BackwardTrace, Network, backward, first_non_finite_backward
 from ffnn_core.derivation import derive
+from ffnn_core.numerics import Array
 from ffnn_core.paths import Paths, paths
+from ffnn_core.targets import Targets
 
 router = APIRouter(tags=["derivation"])
 
@@ -65,6 +67,13 @@ def paths_payload(network: Network, trace: BackwardTrace, body: PathsRequest) ->
     return {**fields, "diverged": encoding.divergence(first_non_finite_backward(trace))}
 
 
+def _examples(session: NetworkDep, body: DerivationRequest | PathsRequest) -> tuple[Network, Array, Targets]:
+    """The network and the body's examples with their targets (both routes need the backward trace)."""
+    batch = inputs.examples(body, session.entry, session.settings, need_targets=True)
+    assert batch.targets is not None
+    return session.entry.network, batch.X, batch.targets
+
+
 @cache
 def _example_answers() -> tuple[Any, Any]:
     net = examples._network()  # the docs' example network
@@ -86,16 +95,12 @@ async def derivation(
     """The notes' element-wise formula for one entry of a_k, h_k, grad_a_k, grad_h_k (of one example) or
     grad_W_k, grad_b_k (batch means): its terms, each a product of factors with their values and where they
     live, the result from the terms, and the backward trace's own value beside it. Changes nothing."""
-    entry = session.entry
-    batch = inputs.examples(body, entry, session.settings, need_targets=True)
-    network = entry.network
-    targets = batch.targets
-    assert targets is not None
+    network, X, targets = _examples(session, body)
 
     def compute() -> Response:
-        return encoding.json_response(derivation_payload(network, backward(network, batch.X, targets), body))
+        return encoding.json_response(derivation_payload(network, backward(network, X, targets), body))
 
-    work = network.config.n_parameters * batch.X.shape[0]
+    work = network.config.n_parameters * X.shape[0]
     response = await offload.run(compute, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
@@ -114,14 +119,10 @@ async def weight_paths(
     example's, from dl/dy_hat down to da_k[i]/dW_k[i,j] = h_{k-1}[j]), its product and its share of the batch
     mean; the largest ``max_paths`` listed (limit 1000), the rest summed. The shares add up to grad_W_k[i,j].
     Changes nothing."""
-    entry = session.entry
-    batch = inputs.examples(body, entry, session.settings, need_targets=True)
-    network = entry.network
-    targets = batch.targets
-    assert targets is not None
+    network, X, targets = _examples(session, body)
 
     def compute() -> Response:
-        return encoding.json_response(paths_payload(network, backward(network, batch.X, targets), body))
+        return encoding.json_response(paths_payload(network, backward(network, X, targets), body))
 
     response = await offload.in_thread(compute)  # enumeration or search: never on the event loop
     return response
