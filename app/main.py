@@ -22,7 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import Response
 
-from app import encoding, errors, gcmonitor, offload, openapi, security, startup
+from app import audit, encoding, errors, gcmonitor, offload, openapi, security, startup
 from app.admission import CreationLimiter
 from app.backends import Backend, MemoryBackend
 from app.middleware import BodySizeLimit
@@ -122,7 +122,8 @@ def create_app(
         startup.configure_logging()
         await store.sweep_async()
         where = getattr(store.backend, "path", None) or ("Redis" if hasattr(store.backend, "url") else "memory")
-        startup.logger.info("networks are kept in %s: %d restored", where, store.count())
+        audited = await asyncio.to_thread(audit.audit, store.backend)  # store I/O: off the event loop
+        startup.logger.info("networks are kept in %s: %s", where, audited.summary())
         tasks = [
             asyncio.create_task(_sweep_forever(store, min(settings.ttl_seconds / 2, 60.0))),
             asyncio.create_task(store.run_heartbeat()),

@@ -2,7 +2,10 @@
 # Build the image from ./Dockerfile and run it without a Docker daemon (podman), then check from
 # inside the running container, with its network cut off (--network none: loopback only), that
 # the page, the API and the bundled Plotly.js answer, that it runs as a non-root user, that its
-# HEALTHCHECK passes and that a network survives a restart of the container. Prints the image size.
+# HEALTHCHECK passes, that it starts one worker process per CPU, that each worker's BLAS runs one
+# thread per computing thread, that a network survives a restart of the container (volume /data),
+# and that `podman stop` (SIGTERM) during a streamed training exits within 2 s without SIGKILL
+# and keeps every epoch the stream reported. Prints the image size and the check's figures.
 #
 #   bash scripts/container-check.sh            (as root, on Debian; about 2 minutes the first time)
 #
@@ -72,7 +75,7 @@ podman build --format docker --pull=never --network host -t "$IMAGE" . >"$CHECK_
 echo "built $IMAGE in $(( $(date +%s) - start )) s (log: $CHECK_DIR/build.log)"
 
 # 5. Run it with the network cut off: no interface but loopback.
-cleanup() { podman rm -f "$NAME" >/dev/null 2>&1 || true; podman volume rm -f "$NAME-data" >/dev/null 2>&1 || true; }
+cleanup() { podman rm -f "$NAME" "$NAME-control" >/dev/null 2>&1 || true; podman volume rm -f "$NAME-data" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 say "podman run --network none"
 podman volume create "$NAME-data" >/dev/null
@@ -85,8 +88,8 @@ echo "user inside: uid=$(podman exec "$NAME" id -u) ($(podman exec "$NAME" id -u
 
 # Every query runs inside the container (python's urllib against 127.0.0.1:8000).
 probe() {
-    podman exec -i "$NAME" python - "$@" <<'PY'
-import json, re, sys, time, urllib.request
+    podman exec -i "${TARGET:-$NAME}" python - "$@" <<'PY'
+import json, os, re, sys, time, urllib.request
 
 base = "http://127.0.0.1:8000"
 
@@ -139,6 +142,70 @@ elif cmd == "read":
     _, _, r = get(f"/api/v1/networks/{sys.argv[2]}")
     net = json.loads(r)
     print(json.dumps({"id": net["id"], "W": net["W"], "step": net["step"]}))
+elif cmd == "workers":
+    # The server's processes: PID 1 (the supervisor) and the workers it started.
+    def parent(pid):
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    children = {p: open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+                for p in pids if p != os.getpid() and parent(p) == 1}
+    # uvicorn's workers are spawned processes; multiprocessing's resource tracker is not one
+    workers = sorted(p for p, argv in children.items() if "spawn_main" in argv)
+    print(json.dumps({"cpus": os.cpu_count(), "workers": workers, "children": children}))
+elif cmd == "stream":
+    # A streamed training, each epoch's number printed as it arrives (until the server goes away).
+    body = {"sizes": [64, 256, 256, 10], "activation": "tanh", "output": "softmax", "loss": "cross_entropy",
+            "seed": 3, "dataset": {"name": "digits", "seed": 0}}
+    _, _, r = get("/api/v1/networks", body)
+    net = json.loads(r)
+    print(json.dumps({"id": net["id"]}), flush=True)
+    req = urllib.request.Request(f"{base}/api/v1/networks/{net['id']}/train/stream",
+                                 data=json.dumps({"epochs": 1000, "batch_size": 256}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    kind = None
+    try:
+        with urllib.request.urlopen(req, timeout=60) as stream:
+            for line in stream:
+                line = line.decode().strip()
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind in ("epoch", "done"):
+                    data = json.loads(line[6:])
+                    print(json.dumps({"event": kind, "epoch": data["epoch"],
+                                      "stop_reason": data.get("stop_reason")}), flush=True)
+    except OSError:
+        pass
+elif cmd == "threads":
+    # CPU seconds each thread of each worker used over 3 s while the stream above trains: with one
+    # BLAS thread per computing thread, one thread per worker computes and OpenBLAS's own threads idle.
+    ticks = os.sysconf("SC_CLK_TCK")
+    def cpu(pid):
+        times = {}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            fields = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+            times[tid] = (int(fields[11]) + int(fields[12])) / ticks
+        return times
+    workers = [int(p) for p in sys.argv[2:]]
+    before = {pid: cpu(pid) for pid in workers}
+    time.sleep(3.0)
+    report = {}
+    for pid in workers:
+        after = cpu(pid)
+        used = sorted((round(after[t] - before[pid].get(t, 0.0), 2) for t in after), reverse=True)
+        report[pid] = {"threads": len(after), "busiest": used[:4]}
+    print(json.dumps(report))
+elif cmd == "blas":
+    # The image's settings applied as a worker applies them: BLAS limited to blas_threads.
+    import numpy  # loads OpenBLAS, which starts its own threads (one per CPU)
+    from threadpoolctl import threadpool_info
+    from app import offload
+    from app.settings import Settings
+    settings = Settings()
+    loaded = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    offload.configure(settings.compute_threads, settings.blas_threads)
+    limited = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    print(json.dumps({"blas_threads": settings.blas_threads, "as loaded": loaded, "as a worker sets them": limited}))
+    sys.exit(0 if limited and all(n == settings.blas_threads for _, n in limited) else 1)
 PY
 }
 
@@ -147,6 +214,79 @@ say "queries from inside the container"
 probe pages
 say "HEALTHCHECK"
 podman healthcheck run "$NAME" && echo "healthy"
+
+say "workers: one per CPU (the image sets no BACKPROP_WORKERS)"
+workers_json=$(probe workers)
+echo "$workers_json"
+worker_pids=$(python3 -c 'import json, sys; w = json.loads(sys.argv[1]); print(" ".join(map(str, w["workers"])))' "$workers_json")
+python3 -c 'import json, sys; w = json.loads(sys.argv[1]); sys.exit(0 if len(w["workers"]) == w["cpus"] else 1)' "$workers_json" \
+    || { echo "expected one worker process per CPU" >&2; exit 1; }
+
+say "BLAS threads during a streamed training (digits, [64,256,256,10], batch 256)"
+probe blas
+stream_log="$CHECK_DIR/stream.log"
+probe stream >"$stream_log" &
+stream_pid=$!
+for _ in $(seq 1 120); do [ "$(grep -c '"event": "epoch"' "$stream_log" || true)" -ge 3 ] && break; sleep 0.25; done
+[ "$(grep -c '"event": "epoch"' "$stream_log" || true)" -ge 3 ] || { cat "$stream_log"; echo "the stream did not start" >&2; exit 1; }
+# shellcheck disable=SC2086
+threads_json=$(probe threads $worker_pids)
+echo "CPU seconds of each worker's busiest threads over 3 s: $threads_json"
+python3 - "$threads_json" <<'CHECK'
+import json, sys
+report = json.loads(sys.argv[1])
+top = max((used for worker in report.values() for used in worker["busiest"]), default=0.0)
+# one thread computes the training; any second thread above a third of it would be BLAS helping
+helpers = [u for worker in report.values() for u in worker["busiest"][1:] if u > max(0.3 * top, 0.3)]
+print(f"busiest thread {top:.2f} CPU s; other threads above a third of it: {helpers}")
+sys.exit(1 if top < 0.5 or helpers else 0)
+CHECK
+
+say "the same measure's control: a container with BACKPROP_BLAS_THREADS=0 (OpenBLAS left as loaded)"
+pod run -d --name "$NAME-control" --network none --health-interval disable -e BACKPROP_BLAS_THREADS=0 \
+    -e BACKPROP_WORKERS=1 -e BACKPROP_PERSIST=0 "$IMAGE" >/dev/null
+TARGET="$NAME-control" probe wait
+control_workers=$(TARGET="$NAME-control" probe workers | python3 -c 'import json, sys; print(" ".join(map(str, json.load(sys.stdin)["workers"] or [1])))')
+TARGET="$NAME-control" probe stream >"$CHECK_DIR/stream-control.log" &
+control_pid=$!
+for _ in $(seq 1 120); do [ "$(grep -c '"event": "epoch"' "$CHECK_DIR/stream-control.log" || true)" -ge 3 ] && break; sleep 0.25; done
+# shellcheck disable=SC2086
+echo "control, CPU seconds of the busiest threads over 3 s: $(TARGET="$NAME-control" probe threads $control_workers)"
+podman rm -f "$NAME-control" >/dev/null
+wait "$control_pid" || true
+
+say "podman stop (SIGTERM) during the streamed training"
+sleep 1
+seen=$(grep '"event": "epoch"' "$stream_log" | tail -1 | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["epoch"])')
+stream_id=$(head -1 "$stream_log" | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["id"])')
+stop_start=$(date +%s.%N)
+pod stop --time 10 "$NAME" >/dev/null
+stop_took=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$stop_start" "$(date +%s.%N)")
+wait "$stream_pid" || true
+exit_code=$(podman inspect "$NAME" --format '{{.State.ExitCode}}')
+last=$(grep '"event"' "$stream_log" | tail -1)
+echo "podman stop took $stop_took s; exit code $exit_code (137 would be SIGKILL); the stream saw epoch $seen before the stop, its last event: $last"
+pod start "$NAME" >/dev/null
+probe wait
+kept=$(probe read "$stream_id" | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["step"])')
+kept_epoch=$(podman exec -i "$NAME" python -c "import json, urllib.request; print(json.load(urllib.request.urlopen('http://127.0.0.1:8000/api/v1/networks/$stream_id'))['epoch'])")
+echo "after the restart: network $stream_id at epoch $kept_epoch (step $kept)"
+python3 - "$stop_took" "$exit_code" "$seen" "$kept_epoch" "$last" <<'CHECK'
+import json, sys
+took, code, seen, kept = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+last = json.loads(sys.argv[5])
+problems = []
+if took >= 2.0:
+    problems.append(f"the stop took {took:.2f} s (limit 2 s)")
+if code == 137:
+    problems.append("the container was killed (SIGKILL)")
+if kept < seen:
+    problems.append(f"epochs lost: the stream saw epoch {seen}, the store kept {kept}")
+if last["event"] == "done" and (last["stop_reason"] != "shutdown" or last["epoch"] != kept):
+    problems.append(f"the stream's done event {last} does not match the kept epoch {kept}")
+print("; ".join(problems) or "SIGTERM: stopped, saved and exited in time")
+sys.exit(1 if problems else 0)
+CHECK
 
 say "persistence across a container restart (volume /data)"
 before=$(probe create)
