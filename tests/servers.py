@@ -133,7 +133,9 @@ class AppServer:
 class Nginx:
     """nginx in the foreground as a load balancer over app ports, every path in ``directory``."""
 
-    def __init__(self, directory: Path, upstream_ports: list[int]) -> None:
+    def __init__(self, directory: Path, upstream_ports: list[int], site: str | None = None) -> None:
+        """``site``: the upstream and server blocks to use instead of the built-in ones, with
+        ``{servers}`` (the upstream's server lines) and ``{listen}`` (the address) to fill in."""
         binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         if binary is None:
             pytest.fail("nginx is missing: install Debian's nginx package (see .ci/run)")
@@ -141,6 +143,21 @@ class Nginx:
         self.url = f"http://127.0.0.1:{self.port}/api/v1"
         d = directory
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in upstream_ports)
+        default_site = """    upstream app {
+{servers}
+    }
+    server {
+        listen {listen};
+        location / {
+            proxy_pass http://app;
+            proxy_buffering off;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_next_upstream error timeout;
+            proxy_connect_timeout 2s;
+        }
+    }"""
+        blocks = (site or default_site).replace("{servers}", servers).replace("{listen}", f"127.0.0.1:{self.port}")
         (d / "nginx.conf").write_text(
             f"""daemon off;
 pid {d}/nginx.pid;
@@ -149,20 +166,7 @@ events {{}}
 http {{
     access_log off;
     client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};
-    upstream app {{
-{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{self.port};
-        location / {{
-            proxy_pass http://app;
-            proxy_buffering off;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_next_upstream error timeout;
-            proxy_connect_timeout 2s;
-        }}
-    }}
+{blocks}
 }}
 """
         )
