@@ -4,17 +4,23 @@ environment variable (``BACKPROP_...``, see ``app/settings.py``)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
+from app import listeners
 from app.server import uvicorn_options
 from app.settings import Settings
 from app.startup import StartupError, check_data_dir
+
+logger = logging.getLogger("uvicorn.error")
 
 GRACEFUL_SHUTDOWN_SECONDS = 1  # trainings stop at their next minibatch and save well within this
 
@@ -59,15 +65,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"backprop-lab: {exc}")
     limits = uvicorn_options(settings)
     limits["http"] = "app.server:EnvironmentH11Protocol"  # by name: every worker process imports it
+    options: dict[str, Any] = dict(
+        host=args.host, port=args.port, workers=args.workers, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+    )
     try:
-        uvicorn.run(
-            "app.main:app",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            **limits,
-        )
+        if args.workers > 1 and listeners.SUPPORTED:
+            # uvicorn's supervisor, but each worker listens on a socket of its own (app/listeners.py)
+            listeners.check_free(args.host, args.port)
+            config = uvicorn.Config("app.main:app", **options, **limits)
+            logger.info("Uvicorn running on http://%s:%d, one listening socket per worker", args.host, args.port)
+            Multiprocess(config, sockets=listeners.WorkerSockets(args.host, args.port)).run()
+        else:
+            uvicorn.run("app.main:app", **options, **limits)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -205,9 +205,13 @@ def step_result(
     return fields
 
 
+_EPOCH_FIELDS = tuple(f.name for f in dataclasses.fields(EpochRecord))
+
+
 def epoch_record(record: EpochRecord) -> dict[str, Any]:
-    """EpochRecord (non-finite losses become null; the run's ``diverged`` says why)."""
-    return dataclasses.asdict(record)
+    """EpochRecord (non-finite losses become null; the run's ``diverged`` says why). Its fields as
+    they are (floats and lists of floats): dataclasses.asdict's deep copy cost ~20 us an epoch."""
+    return {name: getattr(record, name) for name in _EPOCH_FIELDS}
 
 
 def gradcheck(checks: list[TensorCheck], found: Divergence | None) -> dict[str, Any]:

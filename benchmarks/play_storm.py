@@ -11,14 +11,22 @@ half the median; 30 students >= 20 frames/s each with 2 workers; probe p99 < 100
     .venv/bin/python benchmarks/play_storm.py [--students 30] [--seconds 10] [--workers 1 2]
 
 Each server is started here on 127.0.0.1 (`backprop-lab serve --workers W`, networks in an SQLite
-file in a temporary folder) and stopped at the end; every stream is closed after the measurement.
-The client is a lean asyncio HTTP/1.1 client that only counts events, to take little CPU.
+file in a temporary folder; the storm starts once every worker listens) and stopped at the end;
+every stream is closed after the measurement. The client is one asyncio process on the same
+machine (same cores, normal priority): a lean HTTP/1.1 client that reads every byte of every
+stream but only counts the `event: snapshot` lines in them (it parses no JSON).
+
+A second line per setting gives CPU time inside the measurement window, from /proc/<pid>/stat:
+each worker's (with its established connections at mid-window, from /proc/net/tcp), the server's
+total and this client's, and both per frame (CPU seconds / frames). CPU per frame depends little
+on what else runs on the machine, unlike frames/s: use it to compare versions on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -27,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +79,48 @@ def start_server(workers: int, data_dir: str) -> tuple[subprocess.Popen[bytes], 
             process.kill()
             raise SystemExit("the server did not start")
         time.sleep(0.2)
+
+
+def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The processes that serve requests: uvicorn's workers (spawned by multiprocessing under its
+    supervisor), or the server itself with one worker."""
+    tasks = Path(f"/proc/{server.pid}/task")
+    children = [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+    workers = [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return workers or [server.pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tcp_sockets(pid: int, port: int, state: str) -> int:
+    """TCP sockets on ``port`` in ``state`` (/proc/net/tcp: "01" established, i.e. the clients this
+    process accepted; "0A" listening) whose file descriptor this process holds."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == state and cols[9] in inodes:
+            count += 1
+    return count
+
+
+def wait_listening(pids: list[int], port: int) -> None:
+    """Until every worker listens (with one socket per worker, a worker that has not started yet
+    would get no connections; the shared socket of a single worker is held by the server)."""
+    deadline = time.monotonic() + 60
+    while not all(tcp_sockets(pid, port, "0A") for pid in pids):
+        if time.monotonic() > deadline:
+            raise SystemExit("a worker did not start listening")
+        time.sleep(0.1)
 
 
 def _request_bytes(method: str, path: str, body: Any = None) -> bytes:
@@ -155,31 +206,61 @@ async def probe(port: int, network_id: str, window: tuple[float, float]) -> list
     return latencies
 
 
-async def storm(port: int, students: int, seconds: float, warmup: float) -> tuple[list[int], list[float]]:
+@dataclass
+class Usage:
+    """CPU seconds inside the measurement window, per server worker and for this client, and each
+    worker's established connections at the window's middle."""
+
+    worker_cpu: dict[int, float] = field(default_factory=dict)
+    worker_connections: dict[int, int] = field(default_factory=dict)
+    client_cpu: float = 0.0
+
+
+async def measure_usage(pids: list[int], port: int, window: tuple[float, float], usage: Usage) -> None:
+    await asyncio.sleep(max(0.0, window[0] - time.monotonic()))
+    cpu_start = {pid: cpu_seconds(pid) for pid in pids}
+    client_start = time.process_time()
+    await asyncio.sleep(max(0.0, (window[0] + window[1]) / 2 - time.monotonic()))
+    usage.worker_connections = {pid: tcp_sockets(pid, port, "01") for pid in pids}
+    await asyncio.sleep(max(0.0, window[1] - time.monotonic()))
+    usage.client_cpu = time.process_time() - client_start
+    usage.worker_cpu = {pid: cpu_seconds(pid) - cpu_start[pid] for pid in pids}
+
+
+async def storm(
+    port: int, pids: list[int], students: int, seconds: float, warmup: float
+) -> tuple[list[int], list[float], Usage]:
     ids = [await create(port) for _ in range(students)]
     probe_id = await create(port)
     start = asyncio.Event()
     now = time.monotonic()
     window = (now + warmup, now + warmup + seconds)
+    usage = Usage()
+    measuring = asyncio.create_task(measure_usage(pids, port, window, usage))
     tasks = [asyncio.create_task(student(port, network_id, start, window)) for network_id in ids]
     probing = asyncio.create_task(probe(port, probe_id, window))
     start.set()
     frames = await asyncio.gather(*tasks)
-    return list(frames), await probing
+    await measuring
+    return list(frames), await probing, usage
 
 
 def run(workers: int, students: int, seconds: float, warmup: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as data_dir:
         server, port = start_server(workers, data_dir)
         try:
+            pids = worker_pids(server)
+            wait_listening(pids, port)
             load_before = os.getloadavg()[0]
-            frames, latencies = asyncio.run(storm(port, students, seconds, warmup))
+            frames, latencies, usage = asyncio.run(storm(port, pids, students, seconds, warmup))
             load_after = os.getloadavg()[0]
         finally:
             server.terminate()
             server.wait(timeout=30)
     per_student = [f / seconds for f in frames]
     median = statistics.median(per_student)
+    total_frames = max(sum(frames), 1)
+    server_cpu = sum(usage.worker_cpu.values())
     result = {
         "median": median,
         "min": min(per_student),
@@ -187,11 +268,22 @@ def run(workers: int, students: int, seconds: float, warmup: float) -> dict[str,
         "below_half": sum(1 for f in per_student if f < median / 2),
         "p50": float(np.percentile(latencies, 50)) * 1000 if latencies else float("nan"),
         "p99": float(np.percentile(latencies, 99)) * 1000 if latencies else float("nan"),
+        "server_ms_per_frame": server_cpu / total_frames * 1000,
+        "client_ms_per_frame": usage.client_cpu / total_frames * 1000,
     }
     print(
         f"--workers {workers}: {students} students, frames/s per student median {median:.1f} min {result['min']:.1f} "
         f"(total {result['total']:.0f}/s, {result['below_half']:.0f} below half the median); probe backward p50 "
         f"{result['p50']:.1f} ms p99 {result['p99']:.1f} ms; load average {load_before:.2f} -> {load_after:.2f}",
+        flush=True,
+    )
+    per_worker = ", ".join(
+        f"{usage.worker_connections[pid]} connections {usage.worker_cpu[pid] / seconds:.0%} of a core" for pid in pids
+    )
+    print(
+        f"    CPU in the window: server {server_cpu / seconds:.0%} of a core ({per_worker}), "
+        f"this client {usage.client_cpu / seconds:.0%}; per frame: server {result['server_ms_per_frame']:.2f} ms, "
+        f"client {result['client_ms_per_frame']:.2f} ms",
         flush=True,
     )
     return result

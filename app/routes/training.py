@@ -169,6 +169,7 @@ class _Outcome:
 
 
 Emit = Callable[[EpochRecord, bytes | None], None]
+_EpochDone = tuple[CoreTrainResult, bytes | None, bytes | None]  # the epoch, its snapshot, its record to save
 
 
 async def _train(
@@ -204,22 +205,23 @@ async def _train(
         if entry.stop.is_set() or epoch_start > deadline:
             outcome.stopped = True
             break
+        # Decided before the epoch (the reader had the pace to take the last one), so that the
+        # epoch, its snapshot and its record are one hop to a thread, not three.
+        shoot = snapshot is not None and emit is not None and await _caught_up(want_snapshot)
 
-        def one_epoch(last_save: float = last_save) -> tuple[CoreTrainResult, bytes | None]:
+        def one_epoch(last_save: float = last_save, shoot: bool = shoot) -> _EpochDone:
             result = train(
                 network, data.X_train, data.y_train, epochs=1, batch_size=run.batch_size, optimizer=run.optimizer,
                 X_test=data.X_test, y_test=data.y_test, should_stop=should_stop,
             )  # fmt: skip
+            shot = snapshot(network) if shoot and snapshot is not None and result.history else None
             record = entry.record() if time.monotonic() - last_save >= SAVE_EVERY_SECONDS else None
-            return result, record
+            return result, shot, record
 
-        result, record = await offload.in_thread(one_epoch)
+        result, shot, record = await offload.in_thread(one_epoch)
         entry.mark_changed()
         outcome.history += result.history
         if emit is not None:
-            shot = None
-            if snapshot is not None and result.history and await _caught_up(want_snapshot):
-                shot = await offload.in_thread(lambda: snapshot(network))
             for record_of_epoch in result.history:
                 emit(record_of_epoch, shot)
         if result.diverged is not None:
@@ -284,6 +286,24 @@ class EventStreamResponse(StreamingResponse):
 
 def _event(kind: str, data: bytes) -> bytes:
     return b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
+
+
+def _pending_events(events: asyncio.Queue[tuple[str, bytes]], latest_snapshot: list[bytes]) -> tuple[bytes, bool]:
+    """The SSE bytes of every event waiting (epochs, then the latest snapshot, then the end if it
+    came), and whether the stream ends with them."""
+    parts = []
+    while not events.empty():
+        kind, data = events.get_nowait()
+        if kind == "epoch":
+            parts.append(_event(kind, data))
+            continue
+        if latest_snapshot:
+            parts.append(_event("snapshot", latest_snapshot.pop()))
+        parts.append(_event(kind, data))
+        return b"".join(parts), True
+    if latest_snapshot:
+        parts.append(_event("snapshot", latest_snapshot.pop()))
+    return b"".join(parts), False
 
 
 @router.post(
@@ -383,17 +403,11 @@ async def train_stream(
             while True:
                 await woken.wait()
                 woken.clear()
-                while not events.empty():
-                    kind, data = events.get_nowait()
-                    if kind == "epoch":
-                        yield _event(kind, data)
-                        continue
-                    if latest_snapshot:
-                        yield _event("snapshot", latest_snapshot.pop())
-                    yield _event(kind, data)
+                chunk, ended = _pending_events(events, latest_snapshot)
+                if chunk:
+                    yield chunk  # every event waiting, in one write (one pass through the ASGI stack)
+                if ended:
                     return
-                if latest_snapshot:
-                    yield _event("snapshot", latest_snapshot.pop())
         finally:
             if not task.done():
                 entry.request_stop("requested")

@@ -5,6 +5,7 @@ and kill -9; streams and threads are bounded."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
@@ -169,3 +170,48 @@ def test_a_stream_nobody_reads_skips_snapshots_and_keeps_memory_flat(start_serve
     assert grown < 100, f"RSS grew by {grown:.0f} MB for a client that reads nothing"
     after = httpx.get(f"{server.url}/networks/{network_id}", timeout=60).json()  # closing stopped it
     assert after["epoch"] > 20  # it trained on meanwhile: only the snapshots were skipped
+
+
+def _worker_pids(supervisor: int) -> list[int]:
+    """uvicorn's worker processes (spawned by multiprocessing) under the supervisor process."""
+    children = [
+        int(c) for task in Path(f"/proc/{supervisor}/task").iterdir() for c in (task / "children").read_text().split()
+    ]
+    return [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def _sockets(pid: int, port: int, state: str) -> int:
+    """Sockets on ``port`` in ``state`` (/proc/net/tcp: 01 established, 0A listening) the process holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for r in rows if int(r[1].rsplit(":", 1)[1], 16) == port and r[3] == state and r[9] in inodes)
+
+
+def test_connections_that_arrive_at_once_are_spread_over_the_workers(start_server: StartServer) -> None:
+    # With one socket shared by the workers, the worker that wakes first accepts every waiting
+    # connection; with one socket per worker (app/listeners.py) the kernel spreads them.
+    server = start_server(workers=2)
+    assert server.process is not None
+    workers = _worker_pids(server.process.pid)
+    assert len(workers) == 2
+    deadline = time.monotonic() + 60
+    while not all(_sockets(pid, server.port, "0A") for pid in workers):  # each listens once it has started
+        assert time.monotonic() < deadline, "a worker did not start listening"
+        time.sleep(0.1)
+    request = b"GET /api/v1/meta HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    clients = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(24)]
+    try:
+        for client in clients:  # every connection is open before any request: all arrive at once
+            client.sendall(request)
+        for client in clients:
+            assert client.recv(65536).startswith(b"HTTP/1.1 200")  # accepted and answered (kept open)
+        counts = [_sockets(pid, server.port, "01") for pid in workers]
+    finally:
+        for client in clients:
+            client.close()
+    assert sum(counts) == 24
+    assert min(counts) >= 4, counts  # a fair coin gives fewer than 4 of 24 once in ~13,000 runs
