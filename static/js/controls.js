@@ -3,6 +3,7 @@
 // calls a flow of the lab (lab/flows.js) or a named action of the store; none writes state.
 
 import { lastStage } from "./stages.js";
+import { bindTooltip } from "./tooltip.js";
 import { trainingProblems } from "./validate.js";
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -143,24 +144,7 @@ export function bindControls({ lab, sched, renderer, editor, share, quiz, $, per
     }
   });
 
-  // Hover tooltips for elements without a native one: MathML numbers, the diagram and the
-  // heatmaps (which compute their text on hover). HTML table cells use the title attribute.
-  const tip = $("tooltip");
-  // mousemove, not mouseover: a heatmap canvas changes its text from cell to cell.
-  document.addEventListener("mousemove", (e) => {
-    const node = e.target.closest && e.target.closest("[data-tip]");
-    if (!node) {
-      tip.hidden = true;
-      return;
-    }
-    tip.textContent = node.getAttribute("data-tip");
-    tip._node = node;
-    tip.hidden = false;
-    const x = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
-    const y = e.clientY + 18 + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - 10 : e.clientY + 18;
-    tip.style.left = `${Math.max(4, x)}px`;
-    tip.style.top = `${Math.max(4, y)}px`;
-  });
+  bindTooltip($("tooltip")); // hover tooltips (tooltip.js): their text follows the values drawn
 
   new ResizeObserver(() => sched.debounce("resize", 80, () => renderer.resized())).observe($("diagram"));
 }

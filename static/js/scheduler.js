@@ -1,6 +1,7 @@
 // The one place that owns timing: coalesced redraws, debounces, throttles while training plays,
-// and memos (redraw a view only when one of its inputs changed, compared by identity). Views and
-// flows ask the scheduler; none keeps a timer or a cache of its own.
+// memos (redraw a view only when one of its inputs changed, compared by identity), which views
+// are on screen, and what each drawn part costs. Views and flows ask the scheduler; none keeps a
+// timer or a cache of its own.
 
 export function createScheduler() {
   const timers = new Map(); // key -> timeout id (debounce, throttle tail)
@@ -8,8 +9,58 @@ export function createScheduler() {
   const memos = new Map(); // key -> the inputs of the last run
   const frames = new Map(); // key -> requestAnimationFrame id
   const micro = new Set(); // keys with a microtask queued
+  const costs = {}; // key -> {n, ms, max}: the time spent in each timed part (memo runs included)
+  const shown = new WeakMap(); // element -> is it on screen (IntersectionObserver), see onScreen()
+  const onShow = new WeakMap(); // element -> called when it comes on screen
+  let observer = null;
 
-  return {
+  function timed(key, fn) {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      const ms = performance.now() - t0;
+      const c = costs[key] || (costs[key] = { n: 0, ms: 0, max: 0 });
+      c.n++;
+      c.ms += ms;
+      if (ms > c.max) c.max = ms;
+      // For a performance trace (benchmarks/bench_page.py sets it): each part as a user-timing measure.
+      if (api.measure) performance.measure(key, { start: t0, duration: ms });
+    }
+  }
+
+  const api = {
+    /** Per part: {n: runs, ms: total, max} (read by the benchmark and the live-training tests). */
+    costs,
+
+    /** When true, each timed part is also a performance.measure (seen in a performance trace). */
+    measure: false,
+
+    /** Run fn and add its duration to costs[key]; returns what fn returns. */
+    timed,
+
+    /**
+     * Is `element` on screen (any part of it within the viewport, by an IntersectionObserver)?
+     * The first call starts watching it and answers true until the observer has said otherwise;
+     * `show` is called each time it comes back on screen (to draw what was held back).
+     */
+    onScreen(element, show) {
+      if (!element || typeof IntersectionObserver === "undefined") return true;
+      if (!shown.has(element)) {
+        observer ||= new IntersectionObserver((entries) => {
+          for (const entry of entries) {
+            const was = shown.get(entry.target);
+            shown.set(entry.target, entry.isIntersecting);
+            if (entry.isIntersecting && !was) onShow.get(entry.target)?.();
+          }
+        });
+        shown.set(element, true);
+        observer.observe(element);
+      }
+      if (show) onShow.set(element, show);
+      return shown.get(element);
+    },
+
     /** Run fn once, ms after the last call with this key. */
     debounce(key, ms, fn) {
       clearTimeout(timers.get(key));
@@ -55,7 +106,7 @@ export function createScheduler() {
       const prev = memos.get(key);
       if (prev && prev.length === inputs.length && prev.every((v, i) => v === inputs[i])) return false;
       memos.set(key, inputs);
-      fn();
+      timed(key, fn);
       return true;
     },
 
@@ -89,4 +140,5 @@ export function createScheduler() {
       });
     },
   };
+  return api;
 }

@@ -1,9 +1,13 @@
 // Draws one lab's store into the page: each view is a stateless render(element, data) called
 // through the scheduler's memo (only when one of its inputs changed, by identity). The SVG,
 // MathML and table views are drawn in a microtask after the change; the Plotly views (data and
-// training) in a following task so they never hold up a step. While training plays, the
-// equations redraw at most every 250 ms and the loss curves every 500 ms (the scheduler's
-// throttles); the boundary, the diagram and the panels' numbers on every frame.
+// training) in a following task so they never hold up a step.
+//
+// While training plays, a frame draws the newest snapshot: the diagram, the decision boundary,
+// the summary line and the tooltip on every frame; the equations (numbers written in place) at
+// most every 250 ms, the loss curves every 500 ms. A view that is off screen is not drawn while
+// playing: its memo keeps the inputs it last drew, so it draws once it is back on screen (the
+// scheduler's onScreen) or when training stops. The scheduler times each part (sched.costs).
 
 import { isBackward, lastStage, stageName } from "../stages.js";
 import * as builderView from "../views/builder.js";
@@ -15,6 +19,7 @@ import * as layersView from "../views/layers.js";
 import * as lessonView from "../views/lesson.js";
 import * as timelineView from "../views/timeline.js";
 import * as trainingView from "../views/training.js";
+import { refreshTooltip } from "../tooltip.js";
 import { renderChrome } from "./chrome.js";
 import * as extraViews from "./extras.js";
 
@@ -27,6 +32,10 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
   let plotsDrawing = Promise.resolve();
   const pendingPlots = new Set();
 
+  const wake = () => sched.soon("render", core);
+  /** Draw the view in element `id` now? Always when paused; while playing only when on screen. */
+  const shows = (id) => !s.playing || sched.onScreen($(id), wake);
+
   function core() {
     const t0 = performance.now();
     const net = s.network;
@@ -36,27 +45,27 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         const cfg = net.config;
         const L = cfg.sizes.length - 1;
         const stage = Math.min(s.stage, lastStage(L));
-        extras.render({ s, sched, $ });
+        sched.timed("extras", () => extras.render({ s, sched, $ }));
         const wide = extras.layerViewShown(s);
-        if (!wide) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
+        if (!wide && shows("diagram")) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
           const mode = s.diagramMode === "auto" ? (isBackward(stage, L) ? "gradients" : "values") : s.diagramMode;
           $("diagram-mode").textContent = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
           diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
         });
         const eqInputs = [net, s.trace, stage, s.update];
-        if (!sched.memoSame("equations", eqInputs)) {
+        if (!sched.memoSame("equations", eqInputs) && shows("equations")) {
           sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.playing, () => {
             sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(L)), s.update], () => {
               const st = Math.min(s.stage, lastStage(s.network.config.sizes.length - 1));
               $("eq-step").textContent = `\u00B7 ${stageName(st, s.network.config.sizes.length - 1)}`;
-              equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update });
+              equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update, live: s.playing });
             });
           });
         }
-        sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));
-        sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
-        if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer])) pendingPlots.add("dataplot");
-        if (!sched.memoSame("training", [s.history, net])) pendingPlots.add("training");
+        if (shows("layers")) sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));
+        if (shows("example")) sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
+        if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer]) && shows("dataplot")) pendingPlots.add("dataplot");
+        if (!sched.memoSame("training", [s.history, net]) && shows("training")) pendingPlots.add("training");
       }
       // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
       const unbuilt = !net && !!s.errors.build;
@@ -64,15 +73,13 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       if (unbuilt) $("status").textContent = "No network: the form above describes one that could not be built.";
       sched.memo("timeline", [s.timeline, s.timelineIndex], () => timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex }));
       sched.memo("lesson", [s.lessons, s.lesson], () => lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson }));
-      renderChrome(s, $, store.actions);
+      sched.timed("chrome", () => renderChrome(s, $, store.actions));
     } catch (err) {
       console.error(err);
       onError(`The page failed to draw: ${err.message}`);
     }
-    // The tooltip's element may be gone (redrawn): hide it then; else its text follows the element.
-    const tip = $("tooltip");
-    if (!tip.hidden && (!tip._node || !tip._node.isConnected)) tip.hidden = true;
-    else if (!tip.hidden && tip._node.getAttribute("data-tip") !== tip.textContent) tip.textContent = tip._node.getAttribute("data-tip") || "";
+    // The hovered element's text, from the values just drawn (it follows the training).
+    sched.timed("tooltip", () => refreshTooltip($("tooltip")));
     if (perf) perf.coreRenders.push(Math.round(performance.now() - t0));
     if (pendingPlots.size) sched.debounce("plots", 0, plots);
   }
@@ -98,7 +105,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
           pendingPlots.delete("training");
           sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.playing })));
         });
-        if (!drew) trainingView.renderSummary($("training"), { history: s.history }); // the newest epoch's numbers now
+        if (!drew) sched.timed("summary", () => trainingView.renderSummary($("training"), { history: s.history })); // the newest epoch's numbers now
       }
     } catch (err) {
       console.error(err);

@@ -41,11 +41,25 @@ const WHITE = [247, 247, 247];
 const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
 /** Low values blue, middle white, high values orange: the same ends as the class colours 0 and 1. */
 export const TWO_ENDS = [[0, CLASS_COLORS[0]], [0.5, "#f7f7f7"], [1, CLASS_COLORS[1]]];
+const LOW = hexRgb(CLASS_COLORS[0]);
+const HIGH = hexRgb(CLASS_COLORS[1]);
+const CLASS_TINTS = CLASS_COLORS.map((c) => mix(WHITE, hexRgb(c), 0.75));
+const NON_FINITE = [200, 40, 40];
 
-function twoEnds(t) {
-  const u = Math.max(0, Math.min(1, t));
-  return u < 0.5 ? mix(hexRgb(CLASS_COLORS[0]), WHITE, u * 2) : mix(WHITE, hexRgb(CLASS_COLORS[1]), (u - 0.5) * 2);
+/** Write the two-ends colour of t (0..1, clamped) at offset o of an RGBA array (no allocation: every pixel of every frame). */
+function twoEndsInto(px, o, t) {
+  const u = t > 0 ? (t < 1 ? t : 1) : 0;
+  const [from, to, w] = u < 0.5 ? [LOW, WHITE, u * 2] : [WHITE, HIGH, (u - 0.5) * 2];
+  px[o] = Math.round(from[0] + (to[0] - from[0]) * w);
+  px[o + 1] = Math.round(from[1] + (to[1] - from[1]) * w);
+  px[o + 2] = Math.round(from[2] + (to[2] - from[2]) * w);
 }
+
+const putRgb = (px, o, rgb) => {
+  px[o] = rgb[0];
+  px[o + 1] = rgb[1];
+  px[o + 2] = rgb[2];
+};
 
 /**
  * The network's output over the plane as an image (one pixel per grid point, scaled smoothly by
@@ -62,25 +76,24 @@ function surfaceImage(surface, info, nL, output, yRange) {
   canvas.height = rows;
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(cols, rows);
+  const px = img.data;
   const binary = info.task === "classification" && (nL === 2 || nL === 1) && output !== "linear";
+  const classification = info.task === "classification";
+  const span = yRange ? yRange[1] - yRange[0] || 1 : 1;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = yh[r][c];
-      let rgb;
-      if (v.some((x) => x === null)) rgb = [200, 40, 40];
-      else if (binary) rgb = twoEnds(nL === 2 ? v[1] : v[0]);
-      else if (info.task === "classification") {
+      const o = ((rows - 1 - r) * cols + c) * 4; // row 0 of the image is the top (largest x2)
+      px[o + 3] = 255;
+      if (v.includes(null)) putRgb(px, o, NON_FINITE);
+      else if (binary) twoEndsInto(px, o, nL === 2 ? v[1] : v[0]);
+      else if (classification) {
         let best = 0;
         for (let j = 1; j < v.length; j++) if (v[j] > v[best]) best = j;
-        rgb = mix(WHITE, hexRgb(CLASS_COLORS[best % CLASS_COLORS.length]), 0.75);
+        putRgb(px, o, CLASS_TINTS[best % CLASS_TINTS.length]);
       } else {
-        rgb = twoEnds((v[0] - yRange[0]) / (yRange[1] - yRange[0] || 1));
+        twoEndsInto(px, o, (v[0] - yRange[0]) / span);
       }
-      const o = ((rows - 1 - r) * cols + c) * 4; // row 0 of the image is the top (largest x2)
-      img.data[o] = rgb[0];
-      img.data[o + 1] = rgb[1];
-      img.data[o + 2] = rgb[2];
-      img.data[o + 3] = 255;
     }
   }
   ctx.putImageData(img, 0, 0);

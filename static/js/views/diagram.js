@@ -374,6 +374,8 @@ function describe(element, node) {
 function bindTips(element) {
   if (element._tipsBound) return;
   element._tipsBound = true;
+  // tooltip.js asks again after each render, so a hovered tip follows the training.
+  element._describeTip = (node) => (node.hasAttribute("data-tip-of") ? describe(element, node) : node.getAttribute("data-tip") || "");
   element.addEventListener("mouseover", (event) => {
     const node = event.target.closest && event.target.closest("[data-tip-of]");
     if (node) node.setAttribute("data-tip", describe(element, node));

@@ -5,6 +5,7 @@ import { el } from "../format.js";
 import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, setElision, shaped, space, sym, transpose } from "../mathml.js";
 import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
 import { optimizerStep } from "./update.js";
+import { overflows, wrapLongLines } from "./eqfit.js";
 import * as zoom from "./zoom.js";
 
 // Widest first: the panel draws with each budget until every equation fits its width; first by
@@ -299,73 +300,55 @@ function startStep(d) {
   ];
 }
 
-/** Does any equation stick out of the panel (the boxes of its math measured against the panel's)? */
-function overflows(element) {
-  const box = element.getBoundingClientRect();
-  for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math, mtable")) {
-    const r = node.getBoundingClientRect();
-    if (r.right > box.right + 0.5 || r.left < box.left - 0.5) return true;
-  }
-  return false;
+/** What the equations' layout depends on (not their numbers): the same key draws the same nodes. */
+function layoutKey({ config, trace, stage, update }) {
+  return `${config.sizes}|${config.activations}|${config.output}|${config.loss}|${stage}|${!!trace}|${!!update}`;
 }
-
-const MATHML = "http://www.w3.org/1998/Math/MathML";
 
 /**
- * A line of numbers wider than the panel is broken between its terms (at the top level of the
- * line, as one breaks a long formula by hand): each piece becomes its own <math> line.
+ * While training plays: the equations drawn last, with the new numbers written into their nodes
+ * (text, value, tip, sign class), the elision and line breaks kept, and nothing measured. False
+ * when the layout differs (then the whole panel is drawn and fitted again).
  */
-function wrapLongLines(element) {
-  const width = element.clientWidth;
-  for (const block of element.querySelectorAll(".numbers, .result, .eq-block")) {
-    const math = block.querySelector(":scope > math");
-    if (!math || math.getBoundingClientRect().width <= block.clientWidth + 0.5) continue;
-    let terms = [...math.children];
-    while (terms.length === 1 && terms[0].tagName === "mrow") terms = [...terms[0].children];
-    if (terms.length === 2 && terms[1].tagName === "mrow") terms = [terms[0], ...terms[1].children];
-    if (terms.length < 2) continue;
-    // An operator starts a line with the term after it (a line never ends with "=" or "+").
-    const groups = [];
-    for (const term of terms) {
-      const last = groups[groups.length - 1];
-      if (last && last.length === 1 && last[0].tagName === "mo") last.push(term);
-      else groups.push([term]);
-    }
-    const label = math.getAttribute("aria-label") || "";
-    block.classList.add("wrapped"); // the lines' final layout while they are measured
-    const lines = [];
-    let line = null;
-    const room = Math.min(width, block.clientWidth) - 24; // the continuation lines are indented
-    for (const group of groups) {
-      if (!line) {
-        line = document.createElementNS(MATHML, "math");
-        line.setAttribute("aria-label", lines.length ? `${label} (continued)` : label);
-        line.setAttribute("class", lines.length ? "cont" : "");
-        block.append(line);
-        lines.push(line);
-      }
-      const before = line.childNodes.length;
-      line.append(...group);
-      // The width of the terms themselves (a <math> box may be stretched or capped by its line).
-      const span = group[group.length - 1].getBoundingClientRect().right - line.firstElementChild.getBoundingClientRect().left;
-      if (before > 0 && span > room) {
-        for (const node of group) line.removeChild(node);
-        line = document.createElementNS(MATHML, "math");
-        line.setAttribute("aria-label", `${label} (continued)`);
-        line.setAttribute("class", "cont");
-        block.append(line);
-        lines.push(line);
-        line.append(...group);
-      }
-    }
-    math.remove();
-    block.classList.add("wrapped");
+function updateNumbers(element, data) {
+  if (element._layoutKey !== layoutKey(data) || !element._numbers) return false;
+  setElision(BUDGETS[Number(element.dataset.elision) || 0]);
+  const scratch = document.createElement("div");
+  try {
+    draw(scratch, data);
+  } finally {
+    setElision(BUDGETS[0]);
   }
+  const fresh = scratch.querySelectorAll("mn[data-value]");
+  const shown = element._numbers;
+  if (fresh.length !== shown.length) return false;
+  for (let i = 0; i < shown.length; i++) {
+    const from = fresh[i];
+    const to = shown[i];
+    if (to.textContent !== from.textContent) to.textContent = from.textContent;
+    for (const name of ["data-value", "data-tip", "class"]) {
+      const v = from.getAttribute(name);
+      if (to.getAttribute(name) !== v) {
+        if (v === null) to.removeAttribute(name);
+        else to.setAttribute(name, v);
+      }
+    }
+  }
+  // An elided matrix opens its entries from the newest values.
+  const zooms = scratch.querySelectorAll(".zoomable");
+  element.querySelectorAll(".zoomable").forEach((node, i) => {
+    if (zooms[i]) node._zoom = zooms[i]._zoom;
+  });
+  return true;
 }
 
-/** data: {config, W, b, trace, stage, update} */
+/** data: {config, W, b, trace, stage, update, live} (live: training plays, numbers change in place) */
 export function render(element, data) {
   zoom.bind(element);
+  // While playing the panel is busy: a screen reader is not read every epoch's numbers.
+  if (data.live) element.setAttribute("aria-busy", "true");
+  else element.removeAttribute("aria-busy");
+  if (data.live && updateNumbers(element, data)) return;
   for (const [i, b] of BUDGETS.entries()) {
     setElision(b);
     draw(element, data);
@@ -374,6 +357,8 @@ export function render(element, data) {
     if (!element.clientWidth || !overflows(element)) break;
   }
   setElision(BUDGETS[0]);
+  element._layoutKey = layoutKey(data);
+  element._numbers = [...element.querySelectorAll("mn[data-value]")];
   // The card grows with its content (the page grid does not count it on its own).
   const card = element.closest(".card");
   if (card) {

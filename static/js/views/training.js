@@ -85,6 +85,21 @@ function fits(r, ranges, L) {
   return true;
 }
 
+// While training plays the curves are lines through at most this many epochs (evenly spaced,
+// always the newest): the cost of a redraw then stays bounded however long it trains. Paused,
+// every epoch is a marker.
+const LIVE_MAX_POINTS = 200;
+
+/** The records drawn: all, or (live) at most LIVE_MAX_POINTS of them, the newest included. */
+export function drawnRecords(history, live) {
+  const n = history.length;
+  if (!live || n <= LIVE_MAX_POINTS) return history;
+  const every = Math.ceil(n / LIVE_MAX_POINTS);
+  const out = [];
+  for (let i = (n - 1) % every; i < n; i += every) out.push(history[i]);
+  return out;
+}
+
 /**
  * data: {history: [EpochRecord], L, live}. While training plays (live), the axes get fixed ranges
  * with room to grow, so a redraw that only adds points moves the curves without a full replot
@@ -92,22 +107,24 @@ function fits(r, ranges, L) {
  */
 export function render(element, { history, L, live = false }) {
   renderSummary(element, { history });
-  const epochs = history.map((r) => r.epoch);
+  const drawn = drawnRecords(history, live);
+  const epochs = drawn.map((r) => r.epoch);
   element._plot.dataset.points = String(history.length);
   const hasAcc = history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined);
+  const lossMode = live ? "lines" : "lines+markers";
   const data = [
-    { type: "scatter", mode: "lines+markers", name: "train loss", x: [...epochs], y: history.map((r) => r.train_loss), line: { color: CLASS_COLORS[0], width: 2 }, marker: { size: 3 } },
-    { type: "scatter", mode: "lines+markers", name: "test loss", x: [...epochs], y: history.map((r) => r.test_loss), line: { color: CLASS_COLORS[1], width: 2, dash: "dash" }, marker: { size: 3 } },
+    { type: "scatter", mode: lossMode, name: "train loss", x: [...epochs], y: drawn.map((r) => r.train_loss), line: { color: CLASS_COLORS[0], width: 2 }, marker: { size: 3 } },
+    { type: "scatter", mode: lossMode, name: "test loss", x: [...epochs], y: drawn.map((r) => r.test_loss), line: { color: CLASS_COLORS[1], width: 2, dash: "dash" }, marker: { size: 3 } },
   ];
   if (hasAcc) {
     data.push(
-      { type: "scatter", mode: "lines", name: "train acc", x: [...epochs], y: history.map((r) => r.train_accuracy), yaxis: "y3", line: { color: CLASS_COLORS[2], width: 1.5 } },
-      { type: "scatter", mode: "lines", name: "test acc", x: [...epochs], y: history.map((r) => r.test_accuracy), yaxis: "y3", line: { color: CLASS_COLORS[3], width: 1.5, dash: "dot" } },
+      { type: "scatter", mode: "lines", name: "train acc", x: [...epochs], y: drawn.map((r) => r.train_accuracy), yaxis: "y3", line: { color: CLASS_COLORS[2], width: 1.5 } },
+      { type: "scatter", mode: "lines", name: "test acc", x: [...epochs], y: drawn.map((r) => r.test_accuracy), yaxis: "y3", line: { color: CLASS_COLORS[3], width: 1.5, dash: "dot" } },
     );
   }
   for (let k = 0; k < L; k++) {
     data.push({
-      type: "scatter", mode: "lines", name: `\u2016\u2207W${k + 1}\u2016`, x: [...epochs], y: history.map((r) => r.grad_W_norms[k]),
+      type: "scatter", mode: "lines", name: `\u2016\u2207W${k + 1}\u2016`, x: [...epochs], y: drawn.map((r) => r.grad_W_norms[k]),
       xaxis: "x2", yaxis: "y2", line: { color: CLASS_COLORS[(k + 4) % CLASS_COLORS.length], width: 1.8 },
       hovertemplate: `epoch %{x}: ||grad_W_${k + 1}|| = %{y}<extra></extra>`,
     });
@@ -126,7 +143,7 @@ export function render(element, { history, L, live = false }) {
     yaxis2: { domain: [0, 0.4], type: "log", title: { text: "\u2016\u2207W\u2096\u2016", standoff: 2 }, exponentformat: "e" },
     ...(hasAcc ? { yaxis3: { overlaying: "y", side: "right", range: [0, 1.02], title: { text: "accuracy", standoff: 2 }, showgrid: false, tickformat: ".0%", tickmode: "auto" } } : {}),
   };
-  const shape = `${L}|${hasAcc}|${data.length}|${scale}`;
+  const shape = `${L}|${hasAcc}|${data.length}|${scale}|${lossMode}`;
   const known = element._live;
   if (live && known && known.shape === shape && history.length >= known.n && history.slice(known.n).every((r) => fits(r, known.ranges, L))) {
     known.n = history.length;
