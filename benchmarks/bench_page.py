@@ -27,7 +27,7 @@ Measured with the page's own performance marks (window.__perf, see static/js/mai
 The machine's load average is recorded: on a shared machine every wall-clock figure depends on it
 (the trace's CPU per frame much less).
 
-    .venv/bin/python benchmarks/bench_page.py [--repeats 5] [--out docs/screenshots/perf.json]
+    .venv/bin/python benchmarks/bench_page.py [--repeats 5] [--out test-results/perf.json]
     .venv/bin/python benchmarks/bench_page.py --live-only [--out test-results/live.json]
 
 Chromium comes from $CHROMIUM_PATH or `chromium` on PATH.
@@ -52,7 +52,7 @@ from typing import Any
 from playwright.sync_api import Browser, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "docs" / "screenshots" / "perf.json"
+DEFAULT_OUT = ROOT / "test-results" / "perf.json"  # git-ignored; scripts/screenshots.sh alone writes docs/
 QUERY = "?ds=xor&sizes=2,3,3,2&act=tanh,tanh&eta=0.3&bs=16"
 VIEWPORT = {"width": 1280, "height": 720}
 CHROMIUM_ARGS = [
@@ -172,7 +172,7 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the figures as JSON (default test-results/perf.json)")
     parser.add_argument("--live-seconds", type=float, default=8.0, help="playing time in each position (default 8)")
     parser.add_argument("--trace-seconds", type=float, default=3.0, help="traced time in each position (default 3)")
     parser.add_argument("--live-only", action="store_true", help="only the live-training figures (issue 11)")
