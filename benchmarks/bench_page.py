@@ -172,7 +172,7 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the figures as JSON (default test-results/perf.json)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON out (test-results/perf.json)")
     parser.add_argument("--live-seconds", type=float, default=8.0, help="playing time in each position (default 8)")
     parser.add_argument("--trace-seconds", type=float, default=3.0, help="traced time in each position (default 3)")
     parser.add_argument("--live-only", action="store_true", help="only the live-training figures (issue 11)")
