@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ffnn_core import Network, NetworkConfig, Optimizer, encode_targets, train_step
+from ffnn_core.divergence import SgdBound
 from ffnn_core.numerics import Array, softmax
 from ffnn_core.optimizers import update_parameters
 from ffnn_core.training import _train_minibatch
@@ -151,11 +152,13 @@ def bench_shape(sizes: tuple[int, ...], batch: int, repeats: int, clock: Callabl
     targets = encode_targets(rng.integers(0, sizes[-1], size=batch), sizes[-1], config.loss)
     optimizer = Optimizer("sgd", eta=1e-3)
     minimal_net, numerics_net, step_net, train_net = (Network.create(config) for _ in range(4))
+    bound = SgdBound.start(train_net, X)  # as ``train`` prepares once per call
+    Y_columns = np.asfortranarray(targets.Y)
     fns: list[Callable[[], object]] = [
         minimal_mlp_step(X, targets.Y, minimal_net.W, minimal_net.b, optimizer.eta),
         minimal_step_with_core_numerics(numerics_net, X, targets.Y, optimizer),
         lambda: train_step(step_net, X, targets, optimizer),
-        lambda: _train_minibatch(train_net, X, targets.Y, optimizer),
+        lambda: _train_minibatch(train_net, X, Y_columns, optimizer, bound),
         matmuls_of_step(step_net, X),
     ]
     return interleaved_medians(fns, repeats, max(3, repeats // 10), clock)

@@ -31,6 +31,8 @@ class Activation:
     derivative: str  # g'(a) as plain text
     # g' from a and h = g(a) together, for backward, which has both (defaults to g_prime(a))
     g_prime_from_a_h: Callable[[Array, Array], Array] | None = None
+    # sup |g(a)| where g is bounded (tanh, sigmoid: 1); None where |g(a)| <= |a| instead
+    sup_abs: float | None = None
 
     def g_prime_given(self, a: Array, h: Array) -> Array:
         """g'(a) when h = g(a) is already known (backward's call): bit for bit ``g_prime(a)``."""
@@ -107,8 +109,10 @@ def _leaky_relu_prime(a: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", sigmoid, _sigmoid_prime, "1 / (1 + exp(-a))", "g(a) (1 - g(a))", _sigmoid_prime_given),
-        Activation("tanh", np.tanh, _tanh_prime, "tanh(a)", "1 - g(a)^2", _tanh_prime_given),
+        Activation(
+            "sigmoid", sigmoid, _sigmoid_prime, "1 / (1 + exp(-a))", "g(a) (1 - g(a))", _sigmoid_prime_given, 1.0
+        ),
+        Activation("tanh", np.tanh, _tanh_prime, "tanh(a)", "1 - g(a)^2", _tanh_prime_given, 1.0),
         Activation("linear", _linear, _linear_prime, "a", "1"),
         Activation("relu", _relu, _relu_prime, "max(0, a)", "1 if a > 0 else 0"),
         Activation(

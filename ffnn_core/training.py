@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from ffnn_core.divergence import Divergence, first_non_finite_backward, first_non_finite_parameters
+from ffnn_core.divergence import Divergence, SgdBound, first_non_finite_backward, first_non_finite_parameters
 from ffnn_core.network import Network
 from ffnn_core.numerics import Array
 from ffnn_core.optimizers import Optimizer, update_parameters
@@ -124,6 +124,8 @@ def train(
         _check_count("X_test", X_eval.shape[0], "y_test", test_targets)
     result = TrainResult()
     L = cfg.L
+    bound = SgdBound.start(network, X_train) if optimizer.name == "sgd" else None
+    Y_T = np.ascontiguousarray(train_targets.Y.T)  # (n_L, N): Y_T.take(idx, 1).T is stored by column, as a_L is
     for _ in range(epochs):
         rng = np.random.default_rng([cfg.seed, network.epoch])
         order = rng.permutation(N)
@@ -136,7 +138,9 @@ def train(
                     result.stopped = True
                     return result
                 idx = order[start : start + batch_size]
-                W_norms, a_norms, diverged = _train_minibatch(network, X_train[idx], train_targets.Y[idx], optimizer)
+                W_norms, a_norms, diverged = _train_minibatch(
+                    network, X_train[idx], Y_T.take(idx, axis=1).T, optimizer, bound
+                )
                 n_batches += 1
                 if diverged is not None:
                     result.diverged = diverged
@@ -164,17 +168,18 @@ def train(
 
 
 def _train_minibatch(
-    network: Network, X: Array, Y: Array, optimizer: Optimizer
+    network: Network, X: Array, Y: Array, optimizer: Optimizer, bound: SgdBound | None
 ) -> tuple[list[float], list[float], Divergence | None]:
     """One minibatch of ``train`` (which sets the error state): the step, then its history norms
     (||grad_W_k||_F, and the RMS over the examples of ||grad_a_k||, which is ||grad_a_k||_F / sqrt(N))
-    and its divergence check."""
+    and its divergence check; ``bound`` (plain SGD) follows the parameters' size from step to step."""
     trace = gradients(network, X, Y)
     update_parameters(network, trace.grad_W, trace.grad_b, optimizer)  # Theta <- Theta - eta grad Theta
     W_norms = [_norm(g) for g in trace.grad_W]
     root_N = math.sqrt(len(X))
     a_norms = [_norm(g) / root_N for g in trace.grad_a]
-    return W_norms, a_norms, _first_non_finite(trace, network, W_norms + a_norms)
+    bounded = bound is not None and bound.after_step(network, optimizer, W_norms, a_norms)
+    return W_norms, a_norms, _first_non_finite(trace, network, W_norms + a_norms, bounded)
 
 
 def _norm(g: Array) -> float:
@@ -183,16 +188,21 @@ def _norm(g: Array) -> float:
     return math.sqrt(np.vdot(g, g))
 
 
-def _first_non_finite(trace: TrainingTrace, network: Network, norms: list[float]) -> Divergence | None:
+def _first_non_finite(
+    trace: TrainingTrace, network: Network, norms: list[float], bounded: bool
+) -> Divergence | None:
     """The step's first non-finite quantity in computation order, or None.
 
     A sum with a NaN or an infinity in it is not finite, so one finite total clears the whole step:
     the loss, the gradient norms (grad_a_k, grad_W_k; grad_b_k is a mean of grad_a_k's rows and a
     non-finite grad_h_k makes grad_a_k non-finite), every a_k (h_k = g(a_k) is finite where a_k is;
-    relu would hide a_k = -inf) and the updated parameters. Otherwise the scan in computation order
-    finds the culprit, or nothing when only the total overflowed.
+    relu would hide a_k = -inf) and the updated parameters, unless ``bounded`` (``SgdBound``) shows
+    that these are finite. Otherwise the scan in computation order finds the culprit, or nothing
+    when only the total overflowed.
     """
-    total = trace.loss + sum(norms) + sum(float(x.sum()) for x in (*trace.forward.a, *network.W, *network.b))
+    total = trace.loss + sum(norms)
+    if not bounded:
+        total += sum(float(x.sum()) for x in (*trace.forward.a, *network.W, *network.b))
     if math.isfinite(total):
         return None
     return first_non_finite_backward(trace) or first_non_finite_parameters(network)
