@@ -212,7 +212,9 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             from live_page import measure_live, report_live  # same folder: benchmarks/ (run as a script)
 
-            live = measure_live(browser, url, seconds=args.live_seconds, trace_seconds=args.trace_seconds)
+            live = measure_live(
+                browser, url, seconds=args.live_seconds, trace_seconds=args.trace_seconds, server_pid=server.pid
+            )
             print(report_live(live))
             if args.live_only:
                 args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,9 @@ page (the top: diagram and equations on screen; scrolled to the data plot and th
 * long tasks: a PerformanceObserver for "longtask" entries (tasks over 50 ms on the main thread)
   installed before the page's scripts; counted within the window (target: none on a quiet machine);
 * the page's own parts: the scheduler times each drawn part (sched.costs: wall ms); per frame;
+* process CPU (user + system from /proc) over the window: all the browser's processes (renderer,
+  GPU, network...) per drawn frame, and the app server's per epoch, with the cores each kept busy
+  (on 2 cores, browser + server near 2 means the machine itself is the limit);
 * a Chrome trace (Tracing, categories devtools.timeline) of a shorter window in each position:
   main-thread CPU per frame (thread time, so little affected by the machine's load) by kind of
   work (script, style, layout, paint, gc), per part (the scheduler's user-timing measures), and
@@ -48,17 +51,49 @@ new PerformanceObserver((list) => {
 _WATCH_FRAMES = """() => {
   const s = window.__lab.store;
   s.subscribe((state, changed, action) => {
-    if (action === "liveFrame" && changed.has("network"))
+    if (action === "liveFrame" && changed.has("network")) {
       window.__room.frames.push({ t: performance.now(), epoch: state.network.epoch });
+      performance.mark("live-frame"); // counted in a trace (page_trace.py)
+    }
   });
 }"""
 # The scheduler's part costs so far, with their maxima reset (a window's maxima are its own).
-_COSTS = """() => { const c = window.__lab.sched.costs; const out = JSON.parse(JSON.stringify(c));
+_COSTS = """() => { const c = window.__lab.sched.costs || {}; const out = JSON.parse(JSON.stringify(c));
   for (const v of Object.values(c)) v.max = 0; return { t: performance.now(), costs: out }; }"""
 
 
+def _process_cpu(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds (user + system, /proc) used so far by this process's descendants: the browser's
+    processes (renderer, GPU, network...) and the app server's (the subtree of server_pid)."""
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry)] = int(fields[1])
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+
+    me = os.getpid()
+    server = sum(v for pid, v in cpu.items() if server_pid is not None and under(pid, server_pid))
+    browser = sum(v for pid, v in cpu.items() if pid != me and under(pid, me)) - server
+    return {"browser": browser, "server": server}
+
+
 def _window(page: Page, start: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
-    """Frames, epochs, long tasks and part costs between two _COSTS snapshots."""
+    """Frames, epochs, long tasks, part costs and process CPU between two snapshots (costs, process CPU)."""
     t0, t1 = start["t"], end["t"]
     got = page.evaluate(
         "([t0, t1]) => ({ frames: window.__room.frames.filter((f) => f.t >= t0 && f.t <= t1),"
@@ -78,8 +113,16 @@ def _window(page: Page, start: dict[str, Any], end: dict[str, Any]) -> dict[str,
             parts[key] = {
                 "ms_per_frame": round((c["ms"] - before["ms"]) / n, 2), "runs": runs, "max_ms": round(c["max"], 1),
             }  # fmt: skip
+    epochs = frames[-1]["epoch"] - frames[0]["epoch"] if len(frames) > 1 else 0
+    wall = (t1 - t0) / 1000
+    browser_cpu = end["cpu"]["browser"] - start["cpu"]["browser"]
+    server_cpu = end["cpu"]["server"] - start["cpu"]["server"]
     return {
         "seconds": round(span_s, 2),
+        "browser_cpu_ms_per_frame": round(1000 * browser_cpu / n, 1),
+        "browser_cores_busy": round(browser_cpu / wall, 2) if wall > 0 else None,
+        "server_cpu_ms_per_epoch": round(1000 * server_cpu / epochs, 1) if epochs else None,
+        "server_cores_busy": round(server_cpu / wall, 2) if wall > 0 else None,
         "stream_epochs_per_s": round(epochs_per_s, 1),
         "frames_per_s": round(frames_per_s, 1),
         "frames_per_epoch": round(frames_per_s / epochs_per_s, 3) if epochs_per_s > 0 else None,
@@ -92,13 +135,11 @@ def _window(page: Page, start: dict[str, Any], end: dict[str, Any]) -> dict[str,
 def _traced(browser: Browser, page: Page, seconds: float) -> dict[str, Any]:
     """A Chrome trace of `seconds` of play, read by page_trace.analyse."""
     page.evaluate("window.__lab.sched.measure = true")
-    n0 = page.evaluate("window.__room.frames.length")
     browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
     page.wait_for_timeout(int(seconds * 1000))
     raw = browser.stop_tracing()
-    frames = page.evaluate("window.__room.frames.length") - n0
     page.evaluate("window.__lab.sched.measure = false")
-    return analyse(raw, frames)
+    return analyse(raw)
 
 
 def _tooltip(page: Page) -> tuple[bool, bool]:
@@ -116,8 +157,14 @@ def _tooltip(page: Page) -> tuple[bool, bool]:
     return shown, shown and first != later
 
 
-def measure_live(browser: Browser, base_url: str, seconds: float = 8.0, trace_seconds: float = 3.0) -> dict[str, Any]:
+def measure_live(
+    browser: Browser, base_url: str, seconds: float = 8.0, trace_seconds: float = 3.0, server_pid: int | None = None
+) -> dict[str, Any]:
     """Play [2, 8, 8, 2] on moons: `seconds` at the top, `seconds` at the plots, each traced too; then pause."""
+
+    def snapshot() -> dict[str, Any]:
+        return {**page.evaluate(_COSTS), "cpu": _process_cpu(server_pid)}
+
     context = browser.new_context(viewport=VIEWPORT, base_url=base_url, bypass_csp=True)  # string probes need eval
     context.add_init_script(_LIVE_PROBE)
     page = context.new_page()
@@ -131,18 +178,18 @@ def measure_live(browser: Browser, base_url: str, seconds: float = 8.0, trace_se
     page.wait_for_function("window.__room.frames.length > 3", timeout=20_000)
     page.wait_for_timeout(500)  # the first frames draw the equations and the curves in full
 
-    start = page.evaluate(_COSTS)
+    start = snapshot()
     page.wait_for_timeout(int(seconds * 500))
     tooltip_shown, tooltip_follows = _tooltip(page)
     page.wait_for_timeout(int(seconds * 500) - 1000)
-    top = _window(page, start, page.evaluate(_COSTS))
+    top = _window(page, start, snapshot())
     top["trace"] = _traced(browser, page, trace_seconds)
 
     page.evaluate("document.getElementById('dataplot').scrollIntoView({ block: 'center' })")
     page.wait_for_timeout(500)  # the plots come on screen and draw in full once
-    start = page.evaluate(_COSTS)
+    start = snapshot()
     page.wait_for_timeout(int(seconds * 1000))
-    plots = _window(page, start, page.evaluate(_COSTS))
+    plots = _window(page, start, snapshot())
     plots["trace"] = _traced(browser, page, trace_seconds)
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(500)
@@ -211,7 +258,9 @@ def _line(name: str, w: dict[str, Any]) -> str:
     return (
         f"  {name}: {w['frames_per_s']} frames/s for {w['stream_epochs_per_s']} epochs/s "
         f"(ratio {w['frames_per_epoch']}); long tasks > 50 ms: {w['long_tasks_over_50ms']} in {w['seconds']} s "
-        f"(longest {w['longest_task_ms']} ms)\n"
+        f"(longest {w['longest_task_ms']} ms); CPU: browser {w['browser_cpu_ms_per_frame']} ms per frame "
+        f"({w['browser_cores_busy']} cores), server {w['server_cpu_ms_per_epoch']} ms per epoch "
+        f"({w['server_cores_busy']} cores)\n"
         f"    trace ({tr['seconds']} s, {tr['frames']} frames): main-thread CPU "
         f"{tr['main_thread_cpu_ms_per_frame']} ms per frame (wall {tr['main_thread_wall_ms_per_frame']}): {kinds}\n"
         f"    parts, CPU ms per frame: {parts}"

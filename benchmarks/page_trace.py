@@ -14,6 +14,8 @@ import json
 from collections import Counter
 from typing import Any
 
+FRAME_MARK = "live-frame"  # performance.mark() of each drawn frame (live_page.py's frame watcher)
+
 # Trace event names by kind of main-thread work (exclusive thread time is summed per kind).
 _STYLE = {"UpdateLayoutTree", "RecalculateStyles", "ScheduleStyleRecalculation", "ParseAuthorStyleSheet"}
 _LAYOUT = {"Layout", "UpdateLayerTree", "IntersectionObserverController::computeIntersections"}
@@ -52,11 +54,12 @@ def _main_thread(events: list[dict[str, Any]]) -> tuple[int, int]:
     return counts.most_common(1)[0][0]
 
 
-def analyse(raw: bytes, frames: int, long_task_ms: float = 50.0) -> dict[str, Any]:
-    """The trace's figures for `frames` drawn frames (counted by the page over the same window)."""
+def analyse(raw: bytes, long_task_ms: float = 50.0) -> dict[str, Any]:
+    """The trace's figures per drawn frame: the page marks each one ("live-frame", user timing)."""
     events: list[dict[str, Any]] = json.loads(raw)["traceEvents"]
     pid, tid = _main_thread(events)
     mine = [e for e in events if e.get("pid") == pid and e.get("tid") == tid]
+    frames = sum(1 for e in mine if e.get("name") == FRAME_MARK and e.get("cat") == "blink.user_timing")
     slices = sorted((e for e in mine if e.get("ph") == "X" and "dur" in e), key=lambda e: (e["ts"], -e["dur"]))
     # Top-level tasks, and the exclusive thread time of every event (its tdur minus its children's).
     tasks: list[dict[str, Any]] = []
