@@ -1,17 +1,24 @@
 """Projector mode in a room: from the back row every number and label of the diagram and the
-equations is readable (>= 24 px on 1920x1080, >= 20 px on smaller screens), the current equation
-sits beside the diagram without scrolling, the lesson's title and what to look at are on screen,
-no controls are shown, and the keys still step."""
+equations is readable (>= 24 px on 1920x1080, >= 20 px on smaller screens) and no two of them
+overlap each other or another neuron, the current equation sits beside the diagram without
+scrolling, the lesson's title and what to look at are on screen, no controls are shown, and the
+keys still step."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from .room_support import DESKTOPS, shot, sized, smallest_text
+from .room_support import DESKTOPS, boxes_overlap, diagram_overlaps, shot, sized, smallest_text, text_overlaps
 from .support import Lab
 
 pytestmark = pytest.mark.e2e
+
+# Every interactive element that is drawn anywhere on the page (the diagram's units and the number
+# tables are focusable for the keyboard, but they are not controls a room sees).
+_CONTROLS = """() => [...document.querySelectorAll("button, input, select, textarea, summary, a[href], label.file")]
+  .filter((n) => n.getClientRects().length && getComputedStyle(n).visibility !== "hidden")
+  .map((n) => n.dataset.testid || n.id || n.tagName)"""
 
 
 def _inside_viewport(lab: Lab, selector: str) -> bool:
@@ -25,6 +32,27 @@ def _inside_viewport(lab: Lab, selector: str) -> bool:
     )
 
 
+def _press(lab: Lab, key: str, times: int) -> None:
+    for _ in range(times):
+        stage = lab.stage
+        lab.page.keyboard.press(key)
+        lab.wait_stage(stage + 1)
+
+
+def _readable_and_apart(lab: Lab, minimum: int) -> None:
+    """The diagram's and the equations' text: big enough, and no two boxes overlapping."""
+    page = lab.page
+    diagram = smallest_text(page, "[data-testid='diagram'] svg")
+    equations = smallest_text(page, "[data-testid='equations']")
+    assert diagram["px"] >= minimum, diagram
+    assert equations["px"] >= minimum, equations
+    assert diagram_overlaps(page) == {"texts": [], "shapes": [], "outside": []}
+    assert text_overlaps(page, "[data-testid='equations']") == []
+    assert text_overlaps(page, "[data-testid='lesson-projector']") == []
+    cards = ["[data-testid='diagram-svg']", "[data-testid='lesson-projector']", "[data-testid='equations']", ".topbar"]
+    assert boxes_overlap(page, cards) == []
+
+
 @pytest.mark.parametrize(("width", "height"), DESKTOPS)
 def test_projector_mode_is_readable_from_the_back(lab: Lab, width: int, height: int) -> None:
     page = lab.page
@@ -32,13 +60,11 @@ def test_projector_mode_is_readable_from_the_back(lab: Lab, width: int, height: 
     lab.open("?lesson=xor-hidden-layer&projector=1")
     expect(page.locator("html")).to_have_class("projector")
     minimum = 24 if width >= 1600 else 20
-    for _ in range(2):  # forward to the output layer (L = 2): the longest equation of this lesson
-        stage = lab.stage
-        page.keyboard.press("f")
-        lab.wait_stage(stage + 1)
+    _press(lab, "f", 2)  # forward to the output layer (L = 2): the longest equation of this lesson
     lab.wait_value("a-2-0", lab.trace()["a"][1][0][0])
 
-    for hidden in ("builder", "btn-forward", "btn-play", "f-lesson", "timeline", "f-diagram-mode"):
+    assert page.evaluate(_CONTROLS) == ["projector-link"], "no controls but the way out"
+    for hidden in ("builder", "btn-forward", "btn-play", "f-lesson", "timeline", "f-diagram-mode", "insight"):
         expect(page.get_by_test_id(hidden)).to_be_hidden()
     lesson = lab.api("GET", "/lessons/xor-hidden-layer")
     block = page.get_by_test_id("lesson-projector")
@@ -46,11 +72,11 @@ def test_projector_mode_is_readable_from_the_back(lab: Lab, width: int, height: 
     expect(block.locator("h2")).to_have_text(lesson["title"])
     expect(block.locator("li")).to_have_count(len(lesson["look_at"]))
     assert _inside_viewport(lab, "[data-testid='lesson-projector']")
+    status = page.get_by_test_id("status")
+    assert page.evaluate("(n) => n.scrollWidth <= n.clientWidth + 1", status.element_handle()), "the counters are not cut off"
+    expect(status).to_contain_text("epoch 0")
 
-    diagram = smallest_text(page, "[data-testid='diagram'] svg")
-    equations = smallest_text(page, "[data-testid='equations']")
-    assert diagram["px"] >= minimum, diagram
-    assert equations["px"] >= minimum, equations
+    _readable_and_apart(lab, minimum)
     # the current equation (its result included) is on screen beside the diagram, unscrolled
     assert page.evaluate("document.querySelector('[data-testid=\"equations\"]').scrollTop") == 0
     assert _inside_viewport(lab, "[data-testid='equations'] .eq")
@@ -67,6 +93,44 @@ def test_projector_mode_is_readable_from_the_back(lab: Lab, width: int, height: 
     assert eq_box["x"] >= diagram_box["x"] + diagram_box["width"] - 1, "beside the diagram"
     shot(page, f"projector-{width}x{height}.png")
 
-    page.keyboard.press("b")  # the keys still drive it: backward from the output layer
-    lab.wait_stage(3)
-    assert smallest_text(page, "[data-testid='equations']")["px"] >= minimum
+    _press(lab, "b", 2)  # the keys still drive it: backward to layer 1, gradients in the diagram
+    expect(page.get_by_test_id("diagram-mode")).to_contain_text("gradients")
+    _readable_and_apart(lab, minimum)
+    assert _inside_viewport(lab, "[data-testid='equations'] .eq")
+    shot(page, f"projector-{width}x{height}-backward.png")
+
+
+@pytest.mark.parametrize(
+    "lesson",
+    ["notes-three-layer-network", "learning-rate-too-high", "softmax-cross-entropy-vs-squared-error", "zero-init-symmetry"],
+)
+def test_every_lesson_fits_a_small_projector(lab: Lab, lesson: str) -> None:
+    """1280x720, the most crowded projector: the notes' four columns, eight units in a column, three
+    outputs. Through the whole forward and backward pass nothing overlaps and nothing is small."""
+    page = lab.page
+    sized(page, 1280, 720)
+    lab.open(f"?lesson={lesson}&projector=1")
+    L = len(lab.api("GET", f"/networks/{lab.network_id}")["config"]["sizes"]) - 1
+    for key in ["f"] * L + ["b"] * L:
+        _press(lab, key, 1)
+        _readable_and_apart(lab, 20)
+        assert _inside_viewport(lab, "[data-testid='equations'] .eq")
+    shot(page, f"projector-1280x720-{lesson}.png")
+
+
+def test_wide_layers_in_projector_mode_are_readable(lab: Lab) -> None:
+    """Eight layers of 16 units: the layer view, with its labels in room type, grows instead of clipping."""
+    page = lab.page
+    sized(page, 1280, 720)
+    lab.open("?lesson=vanishing-gradients&projector=1")
+    expect(page.get_by_test_id("layerview")).to_be_visible()
+    assert smallest_text(page, "[data-testid='layerview']")["px"] >= 20
+    assert text_overlaps(page, "[data-testid='layerview'] .lv-layer:first-child") == []
+    clipped = page.evaluate(
+        """(() => { const v = document.querySelector('[data-testid="layerview"]');
+                   const card = v.closest('.card').getBoundingClientRect();
+                   return v.getBoundingClientRect().bottom > card.bottom + 1; })()"""
+    )
+    assert not clipped, "every layer is inside its card (the page scrolls)"
+    assert page.evaluate(_CONTROLS) == ["projector-link"]
+    shot(page, "projector-1280x720-vanishing-gradients.png")

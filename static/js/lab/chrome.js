@@ -31,6 +31,15 @@ function renderTrack(track, s, L, stage, hasTrace) {
   track.replaceChildren(...chips);
 }
 
+/** "22 parameters · step 3 · epoch 1 · forward, layer 2": the parameter count in its own span, which
+ * projector mode leaves out so the counters and the stage fit its larger type (room.css). */
+function renderStatus(status, net, where) {
+  const params = `${net.n_parameters} parameters \u00B7 `;
+  const rest = `step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${where}`;
+  if (status.textContent === params + rest) return;
+  status.replaceChildren(el("span", { class: "status-params", text: params }), rest);
+}
+
 function renderBanner(banner, s, actions) {
   const d = s.diverged;
   if (!d) {
@@ -74,7 +83,7 @@ export function renderChrome(s, $, actions) {
   if (net) renderTrack($("stage-track"), s, L, stage, hasTrace);
   const status = $("status");
   if (net) {
-    setText(status, `${net.n_parameters} parameters \u00B7 step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${stageName(stage, L)}`);
+    renderStatus(status, net, stageName(stage, L));
     status.dataset.networkId = net.id;
     status.dataset.stage = String(stage);
     status.title = `network ${net.id}`;

@@ -41,6 +41,23 @@ function setText(node, value) {
   if (node.textContent !== value) node.textContent = value;
 }
 
+/** Half a neuron (side -1: the a half, +1: the h half): a half-circle of radius r, or half a pill
+ * of half-width w when its numbers need more room than r. */
+function halfPath(cx, cy, r, w, side) {
+  if (w <= r) return `M ${cx} ${cy - r} A ${r} ${r} 0 0 ${side > 0 ? 1 : 0} ${cx} ${cy + r} Z`;
+  const end = (cx + side * (w - r)).toFixed(1);
+  return `M ${cx} ${cy - r} H ${end} A ${r} ${r} 0 0 ${side > 0 ? 1 : 0} ${end} ${cy + r} H ${cx} Z`;
+}
+
+/** A half-neuron's number, centred in its half when it fits, else pushed out from the divider
+ * (side -1: a on the left, +1: h on the right), so the two numbers never run into each other. */
+function placeHalf(node, value, cx, side, r, font) {
+  if (node.textContent === value) return;
+  node.textContent = value;
+  const off = Math.max(r * 0.5, textWidth(value, font) / 2 + 2.5);
+  set(node, "x", (cx + side * off).toFixed(1));
+}
+
 /** At most about 4 characters, to fit half a neuron: .79, -.19, 1.1, 12, 3e-3 (hover for exact). */
 function compact(v) {
   if (v === null) return "NaN";
@@ -56,29 +73,74 @@ function compact(v) {
 
 const exact = (v) => (v === undefined ? "not computed yet" : v === null ? "non-finite" : full(v));
 
-function geometry(element, sizes) {
+/** Rough width of a short label in px (DejaVu/system sans metrics), to place text before it is drawn. */
+const CHAR_EM = { "\u2212": 0.84, "-": 0.36, ".": 0.32, "e": 0.62, " ": 0.32, "\u00B7": 0.32, "|": 0.34 };
+export function textWidth(str, px) {
+  let em = 0;
+  for (const ch of str) em += CHAR_EM[ch] ?? (/[0-9]/.test(ch) ? 0.64 : 0.6);
+  return em * px;
+}
+
+/** The type sizes the page asks for (CSS --dg-font for the numbers, --dg-label for the layer labels):
+ * 10 and 11.5 px normally, >= 20 px in projector mode (room.css). */
+function typeSizes(element) {
+  const cs = getComputedStyle(element);
+  return { font: parseFloat(cs.getPropertyValue("--dg-font")) || 10, label: parseFloat(cs.getPropertyValue("--dg-label")) || 11.5 };
+}
+
+function geometry(element, sizes, heads, targetsHead) {
   const L = sizes.length - 1;
+  const { font, label } = typeSizes(element);
+  const f = Math.max(1, font / 10); // 1 on the normal page: its geometry is unchanged
   const width = Math.max(element.clientWidth, 320);
   const height = Math.max(element.clientHeight, 200);
-  const top = 30;
-  const bottom = 24;
-  const left = 44;
-  const right = 74;
   const maxN = Math.max(...sizes);
-  const colGap = (width - left - right) / L;
-  const usableH = height - top - bottom;
-  const r = Math.max(3, Math.min(30, colGap * 0.2, usableH / (maxN * 2.3)));
+  // A number is at most about 4 characters (compact()); half a neuron is at least that wide (a
+  // circle of radius r, or a pill of half-width w > r when the numbers need more than r).
+  const numberHalf = textWidth("\u2212.00", font) + 5;
+  const wide = (r) => Math.max(r, numberHalf);
+  const targetsWidth = textWidth(targetsHead, label);
+  const headWidths = heads.map((h) => textWidth(h, label));
+  const layout = (left, right, lines) => {
+    const top = 30 * f + (lines - 1) * label * 1.15;
+    const bottom = 24 * f;
+    const colGap = (width - left - right) / L;
+    const usableH = height - top - bottom;
+    const r = Math.max(3, Math.min(30 * f, colGap * (f > 1 ? 0.28 : 0.2), usableH / (maxN * (f > 1 ? 2.6 : 2.3))));
+    return { top, bottom, left, right, colGap, usableH, r };
+  };
+  let g = layout(44, 74, 1);
+  if (f > 1) {
+    // Large type: the margins hold the outer circles, their numbers, the targets and the labels.
+    const left = (r) => Math.max(44, r + 8, headWidths[0] / 2 + 6);
+    const right = (r) => wide(r) + 18 + targetsWidth + 6;
+    g = layout(left(g.r), right(g.r), 1);
+    g = layout(left(g.r), right(g.r), 1);
+    // Neighbouring layer labels that would touch go on two lines ("layer 2" over "softmax").
+    // (x 1.1: the lit layer's label is bold; at least one character of space between labels)
+    const crowded = headWidths.some((w, k) => k > 0 && ((w + headWidths[k - 1]) / 2) * 1.1 + label > g.colGap);
+    if (crowded) g = layout(g.left, g.right, 2);
+  }
+  const { top, left, colGap, usableH, r } = g;
   const xs = sizes.map((_, k) => left + k * colGap);
   const spacing = (n) => Math.min(usableH / n, r * 3.4);
   const ys = sizes.map((n) => Array.from({ length: n }, (_, i) => top + usableH / 2 + (i - (n - 1) / 2) * spacing(n)));
-  return { width, height, r, xs, ys, showText: r >= 15, fontSize: Math.max(7.5, Math.min(10.5, r * 0.34)) };
+  const twoLines = top > 30 * f + 1;
+  const showText = f > 1 ? r >= font * 1.2 : r >= 15;
+  const w = showText ? wide(r) : r; // half-width of the split neurons of layers 1..L (inputs: r)
+  const halfWidth = (k) => (k === 0 ? r : w);
+  // Where the targets column sits: clear of the output neurons' numbers.
+  const targetX = xs[L] + w + (f > 1 ? 18 + targetsWidth / 2 : 30);
+  return { width, height, r, w, halfWidth, xs, ys, font, label, f, twoLines, targetX, showText, fontSize: Math.max(7.5, Math.min(10.5, r * 0.34)) };
 }
 
 /** Build every element once; keep references for the updates. */
 function build(element, sizes, output, activations) {
   const L = sizes.length - 1;
-  const g = geometry(element, sizes);
-  const { width, height, r, xs, ys, showText, fontSize } = g;
+  const headText = (k) => (k === 0 ? `x = h${sub(0)}` : `layer ${k} \u00B7 ${k === L ? output : activations[k - 1]}`);
+  const targetsLabel = output === "linear" ? "target y" : "e(y)";
+  const g = geometry(element, sizes, sizes.map((_, k) => headText(k)), targetsLabel);
+  const { width, height, r, w, halfWidth, xs, ys, showText, fontSize, f, label } = g;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "group", "aria-label": "Network diagram: arrow keys move between units, Enter edits a bias", "data-testid": "diagram-svg" });
   const band = s("rect", { class: "lit-band", y: 4, height: height - 8, rx: 8, visibility: "hidden" });
   const divergedBand = s("rect", { class: "diverged-band", y: 2, height: height - 4, rx: 8, visibility: "hidden" });
@@ -88,9 +150,9 @@ function build(element, sizes, output, activations) {
   for (let k = 1; k <= L; k++) {
     for (let i = 0; i < sizes[k]; i++) {
       for (let j = 0; j < sizes[k - 1]; j++) {
-        const x1 = xs[k - 1] + r;
+        const x1 = xs[k - 1] + halfWidth(k - 1);
         const y1 = ys[k - 1][j];
-        const x2 = xs[k] - r;
+        const x2 = xs[k] - w;
         const y2 = ys[k][i];
         // The clickable area: a 9 px wide band around the edge (a polygon, so it has an area
         // even when the edge is horizontal).
@@ -129,17 +191,17 @@ function build(element, sizes, output, activations) {
           group.append(n.hText);
         }
       } else {
-        n.a = s("path", { d: `M ${cx} ${cy - r} A ${r} ${r} 0 0 0 ${cx} ${cy + r} Z`, class: "half", "data-testid": `dg-a-${k}-${i}`, "data-tip-of": `a:${k}:${i}` });
-        n.h = s("path", { d: `M ${cx} ${cy - r} A ${r} ${r} 0 0 1 ${cx} ${cy + r} Z`, class: "half", "data-testid": `dg-h-${k}-${i}`, "data-tip-of": `h:${k}:${i}` });
+        n.a = s("path", { d: halfPath(cx, cy, r, w, -1), class: "half", "data-testid": `dg-a-${k}-${i}`, "data-tip-of": `a:${k}:${i}` });
+        n.h = s("path", { d: halfPath(cx, cy, r, w, 1), class: "half", "data-testid": `dg-h-${k}-${i}`, "data-tip-of": `h:${k}:${i}` });
         group.append(n.a, n.h);
         if (showText) {
           n.aText = text(cx - r * 0.5, cy, "a", "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
           n.hText = text(cx + r * 0.52, cy, k === L ? "\u0177" : "h", "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
           group.append(n.aText, n.hText);
         }
-        const size = Math.max(6, Math.min(12, r * 0.45));
+        const size = Math.max(6, Math.min(12 * f, r * 0.45));
         n.bias = s("rect", {
-          x: cx - r * 0.78 - size / 2, y: cy - r * 0.78 - size / 2, width: size, height: size, rx: 1.5, class: "bias",
+          x: cx - w + r * 0.22 - size / 2, y: cy - r * 0.78 - size / 2, width: size, height: size, rx: 1.5, class: "bias",
           stroke: "#4a5565", "stroke-width": 1, "data-testid": `bias-${k}-${i}`, "data-edit": `b:${k}:${i}:`, "data-tip-of": `b:${k}:${i}`,
         });
         group.append(n.bias);
@@ -148,18 +210,28 @@ function build(element, sizes, output, activations) {
       layer.push(n);
     }
     neurons.push(layer);
-    const act = k === L ? output : activations[k - 1];
-    const head = text(xs[k], 13, k === 0 ? `x = h${sub(0)}` : `layer ${k} \u00B7 ${act}`, "layer-label");
-    const foot = text(xs[k], height - 10, "", "layer-label");
+    const headY = f > 1 ? label * 0.75 : 13;
+    const head = text(xs[k], headY, g.twoLines ? "" : headText(k), "layer-label");
+    if (g.twoLines) {
+      // "layer k" over its activation, so neighbouring labels in large type do not run together
+      const [first, second] = headText(k).split(" \u00B7 ");
+      const line = (content, dy) => {
+        const t = s("tspan", { x: xs[k], y: headY + dy });
+        t.textContent = content;
+        return t;
+      };
+      head.append(line(first, 0), ...(second ? [line(second, label * 1.15)] : []));
+    }
+    const foot = text(xs[k], height - 10 * f, "", "layer-label");
     svg.append(head, foot);
     labels.push({ head, foot });
   }
   svg.append(nodeGroup);
   const targets = [];
-  const targetsHead = text(xs[L] + r + 30, height - 10, output === "linear" ? "target y" : "e(y)", "layer-label");
+  const targetsHead = text(g.targetX, height - 10 * f, targetsLabel, "layer-label");
   svg.append(targetsHead);
   for (let i = 0; i < sizes[L]; i++) {
-    const t = text(xs[L] + r + 30, ys[L][i], "", "neuron-text", { "font-size": Math.max(fontSize, 10), "data-testid": `dg-y-${i}`, "data-tip-of": `y:${L}:${i}`, "pointer-events": "all" });
+    const t = text(g.targetX, ys[L][i], "", "neuron-text", { "font-size": Math.max(fontSize, 10), "data-testid": `dg-y-${i}`, "data-tip-of": `y:${L}:${i}`, "pointer-events": "all" });
     svg.append(t);
     targets.push(t);
   }
@@ -179,7 +251,8 @@ export function render(element, data) {
   });
   const { sizes, W, b, trace, stage, mode, activations, output } = data;
   const L = sizes.length - 1;
-  const key = `${sizes.join(",")}|${activations.join(",")}|${output}|${element.clientWidth}x${element.clientHeight}`;
+  const type = typeSizes(element);
+  const key = `${sizes.join(",")}|${activations.join(",")}|${output}|${element.clientWidth}x${element.clientHeight}|${type.font}/${type.label}`;
   if (element._key !== key) {
     element._view = build(element, sizes, output, activations);
     element._key = key;
@@ -187,7 +260,7 @@ export function render(element, data) {
   }
   element._data = data;
   const v = element._view;
-  const { r, xs, height, showText } = v.g;
+  const { r, w, halfWidth, xs, height, showText, font, f } = v.g;
   const grad = mode === "gradients";
   const lit = litLayer(stage, L);
   set(v.svg, "aria-label", `Network diagram with layer sizes ${sizes.join(", ")}, showing ${mode}`);
@@ -213,8 +286,8 @@ export function render(element, data) {
 
   if (lit !== null) {
     set(v.band, "visibility", "visible");
-    set(v.band, "x", (xs[lit - 1] + r).toFixed(1));
-    set(v.band, "width", (xs[lit] - xs[lit - 1] + r * 0.2 + 8).toFixed(1));
+    set(v.band, "x", (xs[lit - 1] + halfWidth(lit - 1)).toFixed(1));
+    set(v.band, "width", (xs[lit] - xs[lit - 1] - halfWidth(lit - 1) + w + r * 0.2 + 8).toFixed(1));
     set(v.band, "data-testid", `lit-layer-${lit}`);
   } else {
     set(v.band, "visibility", "hidden");
@@ -223,10 +296,10 @@ export function render(element, data) {
   const d = data.diverged;
   if (d && d.layer !== null && d.layer !== undefined) {
     const k = Math.min(Math.max(d.layer, 0), L);
-    const x0 = k > 0 ? xs[k - 1] + r : xs[0] - r - 6;
+    const x0 = k > 0 ? xs[k - 1] + halfWidth(k - 1) : xs[0] - r - 6;
     set(v.divergedBand, "visibility", "visible");
     set(v.divergedBand, "x", x0.toFixed(1));
-    set(v.divergedBand, "width", (xs[k] - x0 + r + 6).toFixed(1));
+    set(v.divergedBand, "width", (xs[k] - x0 + halfWidth(k) + 6).toFixed(1));
   } else {
     set(v.divergedBand, "visibility", "hidden");
   }
@@ -274,7 +347,7 @@ export function render(element, data) {
       opacity = 0.3 + 0.7 * m;
     }
     set(e.line, "stroke", stroke);
-    set(e.line, "stroke-width", widthPx.toFixed(2));
+    set(e.line, "stroke-width", (widthPx * f).toFixed(2));
     set(e.line, "stroke-opacity", opacity.toFixed(2));
     // Negative edges are dashed, so the sign survives greyscale and colour blindness (unknown: dotted grey).
     set(e.line, "stroke-dasharray", x === undefined ? "3 3" : x !== null && x < 0 ? "7 3" : null);
@@ -307,8 +380,9 @@ export function render(element, data) {
       set(n.h, "class", rightFill ? "half" : "half pending");
       set(n.h, "data-value", rightV === undefined ? null : rightV === null ? "NaN" : String(rightV));
       if (showText) {
-        setText(n.aText, leftV === undefined ? "a" : compact(leftV));
-        setText(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV));
+        const cx = xs[k];
+        placeHalf(n.aText, leftV === undefined ? "a" : compact(leftV), cx, -1, r, font);
+        placeHalf(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV), cx, 1, r, font);
       }
       const bv = b[k - 1][i];
       const gb = GB(k);
