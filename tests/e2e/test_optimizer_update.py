@@ -118,8 +118,8 @@ def test_momentum_and_sgd_with_l2_show_their_rules(lab: Lab) -> None:
             # The API's convention (eta outside u): W_after = W_before - eta u_after, as the page says.
             w_expected = res["W_before"][L - 1][i][j] - 0.05 * u[i][j]
             assert res["W_after"][L - 1][i][j] == pytest.approx(w_expected, rel=1e-14)
-    expect(page.get_by_test_id("upd")).to_contain_text("u \u2190 \u03b2 u + g")
-    expect(page.get_by_test_id("upd")).to_contain_text("\u2212 \u03b7 u")
+    expect(page.get_by_test_id("upd")).to_contain_text("u \u2190 \u03B2 u + g")
+    expect(page.get_by_test_id("upd")).to_contain_text("\u2212 \u03B7 u")
     # An invalid beta is refused next to the controls, and nothing changes.
     beta = page.get_by_test_id("f-beta")
     beta.fill("1.5")
