@@ -90,7 +90,7 @@ function renderTable(cmp) {
     }
   }
   const table = el("table", { class: "nums cmp-nums", "aria-label": "The traced example in both networks, side by side" },
-    el("thead", {}, el("tr", {}, el("th", { text: "" }), el("th", { class: "a", text: `A: ${cmp.valueText(cmp.diff.a)}` }), el("th", { class: "b", text: `B: ${cmp.valueText(cmp.diff.b)}` }), el("th", { text: "B / A" }))),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "quantity" }), el("th", { class: "a", text: `A: ${cmp.valueText(cmp.diff.a)}` }), el("th", { class: "b", text: `B: ${cmp.valueText(cmp.diff.b)}` }), el("th", { text: "B / A" }))),
     el("tbody", {}, rows));
   host.replaceChildren(table);
   renderNorms(L, qa, qb);

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .room_support import ALL_SIZES, overflow_x, shot, sized
+from .room_support import ALL_SIZES, boxes_overlap, diagram_overlaps, overflow_x, shot, sized
 from .support import Lab
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,52 @@ def _cards(page: Page) -> list[dict[str, float]]:
                  .map((n) => { const r = n.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width }; })"""
         )
     )
+
+
+_STEPPER = ["btn-forward", "btn-backward", "btn-update", "btn-fullstep", "btn-epoch", "btn-play", "btn-reset"]
+PHONES = [(390, 844), (360, 740)]
+
+
+def _top(page: Page, selector: str) -> float:
+    return float(page.evaluate("(s) => document.querySelector(s).getBoundingClientRect().top + scrollY", selector))
+
+
+@pytest.mark.parametrize(("width", "height"), PHONES)
+def test_a_phone_shows_the_network_first_with_a_stepper_that_fits(lab: Lab, width: int, height: int) -> None:
+    """Opening a lesson on a phone: the first screen is the stepper and the whole diagram (before
+    the lessons box and the form), the step buttons fit the width side by side without overlapping
+    or being cut, each big enough to tap, and the diagram's numbers do not run into each other."""
+    page = lab.page
+    sized(page, width, height)
+    lab.open("?lesson=xor-hidden-layer")
+    assert page.evaluate("scrollY") == 0
+    for testid in [*_STEPPER, "diagram-svg"]:
+        expect(page.get_by_test_id(testid)).to_be_in_viewport(ratio=1)
+    diagram = _top(page, "[data-testid='diagram']")
+    assert diagram < _top(page, "[data-testid='builder']"), "the diagram comes before the form"
+    assert diagram < _top(page, "[data-testid='lessons']"), "and before the lessons box"
+    assert _top(page, ".eq-card") < _top(page, "[data-testid='builder']"), "its equations too"
+
+    buttons = [page.get_by_test_id(t).bounding_box() for t in _STEPPER]
+    assert all(b is not None for b in buttons)
+    boxes = [b for b in buttons if b is not None]
+    for b in boxes:
+        assert b["x"] >= 0 and b["x"] + b["width"] <= width, "inside the width"
+        assert b["width"] >= 24 and b["height"] >= 24, "big enough to tap (WCAG 2.5.8)"
+    assert boxes_overlap(page, [f"[data-testid='{t}']" for t in _STEPPER]) == []
+    cut = page.evaluate(
+        """(ids) => ids.filter((id) => { const n = document.querySelector(`[data-testid="${id}"]`);
+             return n.scrollWidth > n.clientWidth + 1; })""",
+        _STEPPER,
+    )
+    assert cut == [], "no button's label is cut off"
+    for button in ("btn-forward", "btn-forward", "btn-backward"):  # the student steps, watching the diagram
+        stage = lab.stage
+        page.get_by_test_id(button).click()
+        lab.wait_stage(stage + 1)
+    assert diagram_overlaps(page) == {"texts": [], "shapes": [], "outside": []}
+    assert page.evaluate("scrollY") == 0, "stepping does not scroll the page"
+    shot(page, f"phone-{width}x{height}-first-screen.png")
 
 
 @pytest.mark.parametrize("width", [390, 360])

@@ -116,11 +116,11 @@ function geometry(element, sizes, heads, targetsHead) {
     const right = (r) => wide(r) + 18 + targetsWidth + 6;
     g = layout(left(g.r), right(g.r), 1);
     g = layout(left(g.r), right(g.r), 1);
-    // Neighbouring layer labels that would touch go on two lines ("layer 2" over "softmax").
-    // (x 1.1: the lit layer's label is bold; at least one character of space between labels)
-    const crowded = headWidths.some((w, k) => k > 0 && ((w + headWidths[k - 1]) / 2) * 1.1 + label > g.colGap);
-    if (crowded) g = layout(g.left, g.right, 2);
   }
+  // Neighbouring layer labels that would touch go on two lines ("layer 2" over "softmax").
+  // (x 1.1: the lit layer's label is bold; at least one character of space between labels)
+  const crowded = headWidths.some((w, k) => k > 0 && ((w + headWidths[k - 1]) / 2) * 1.1 + label > g.colGap);
+  if (crowded) g = layout(g.left, g.right, 2);
   const { top, left, colGap, usableH, r } = g;
   const xs = sizes.map((_, k) => left + k * colGap);
   const spacing = (n) => Math.min(usableH / n, r * 3.4);

@@ -48,7 +48,8 @@ function build(element, d) {
     el("span", { class: "verdict suspicious", text: VERDICT_TEXT.suspicious }), ` < ${fmt(SUSPICIOUS)} \u00B7 `,
     el("span", { class: "verdict wrong", text: VERDICT_TEXT.wrong }), " otherwise. Central difference (L(\u03B8+\u03B5) \u2212 L(\u03B8\u2212\u03B5)) / 2\u03B5; relative error |num \u2212 bp| / (|num| + |bp|).");
   refs.error = errorLine("gc-error", null);
-  refs.tables = el("div", { class: "gc-tables", "data-testid": "gc-tables" });
+  // its own scroll area when long: focusable, so a keyboard can scroll it (axe scrollable-region-focusable)
+  refs.tables = el("div", { class: "gc-tables", "data-testid": "gc-tables", tabindex: "0", role: "region", "aria-label": "Gradient check, entry by entry" });
   element.replaceChildren(
     el("div", { class: "insight-controls" }, refs.layer, refs.eps, refs.where),
     el("div", { class: "gc-top" }, fault, el("div", {}, refs.summary, legend)),
