@@ -67,7 +67,7 @@ function compact(v) {
   if (a >= 100) return sign + a.toExponential(0).replace("+", "");
   if (a >= 10) return sign + a.toFixed(0);
   if (a >= 1) return sign + a.toFixed(1);
-  if (a >= 0.0095) return sign + a.toFixed(2).replace(/^0/, "");
+  if (a >= 0.0095) return sign + (a >= 0.995 ? "1.0" : a.toFixed(2).replace(/^0/, "")); // 0.999 is 1.0, not 1.00
   return sign + a.toExponential(0).replace("-", "\u2212");
 }
 
