@@ -75,7 +75,8 @@ USER 10001:10001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('BACKPROP_PORT', '8000') + '/api/v1/meta', timeout=4)"]
 
-# One worker process per CPU (BACKPROP_WORKERS=N to choose), all sharing the store in /data (or
-# BACKPROP_STORE=redis://...); SIGTERM stops trainings at their next minibatch, saves them and
-# exits within 2 s, so `docker stop` never needs SIGKILL.
+# One worker process per CPU (BACKPROP_WORKERS=N to choose; with `docker run --cpus N` the CPU count
+# is still the host's, so say N), all sharing the store in /data (or BACKPROP_STORE=redis://...);
+# SIGTERM stops trainings at their next minibatch, saves them and exits within 2 s, so
+# `docker stop` never needs SIGKILL.
 CMD ["backprop-lab", "serve"]
