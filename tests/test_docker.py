@@ -169,6 +169,7 @@ def _resolve(argv: list[str]) -> list[str]:
 
 DIGITS_NETWORK = {"sizes": [64, 256, 256, 10], "activation": "tanh", "seed": 3, "dataset": {"name": "digits"}}
 BIG_TRAINING = {"epochs": 1000, "batch_size": 256}
+MOONS_NETWORK = {"sizes": [2, 8, 2], "activation": "tanh", "seed": 1, "dataset": {"name": "moons", "n": 200}}
 
 
 def _post(url: str, body: object) -> dict[str, object]:
@@ -319,8 +320,9 @@ def test_sigterm_during_a_stream_exits_quickly_and_a_restart_keeps_every_epoch(
     under 2 s with exit code 0 (no SIGKILL), the epochs kept; the same data folder (the volume)
     started again serves the network as it stopped."""
     first = _start(dockerfile, tmp_path)
-    network_id = _post(first.url + "/api/v1/networks", DIGITS_NETWORK)["id"]
-    stream = StreamReader(f"{first.url}/api/v1/networks/{network_id}/train/stream", BIG_TRAINING)
+    network_id = _post(first.url + "/api/v1/networks", MOONS_NETWORK)["id"]
+    # one example per minibatch: a training that is always mid-epoch, light on the (shared) CPUs
+    stream = StreamReader(f"{first.url}/api/v1/networks/{network_id}/train/stream", {"epochs": 1000, "batch_size": 1})
     for _ in range(2):
         seen = stream.next("epoch")[1]["epoch"]
     took, code = first.stop()
