@@ -111,16 +111,18 @@ class OutputLoss:
         Sigmoid + cross-entropy writes y_hat - Y as (1 - Y) y_hat - Y (1 - y_hat), with 1 - y_hat
         from a_L: the same number, but it keeps its relative precision where y_hat rounds to 1.
         Softmax + cross-entropy needs rows Y summing to 1, which ``encode_targets`` guarantees.
+        The result is stored row by row like the layers below, whatever the layout of a_L.
         """
+        grad: Array
         if self._softmax_cross_entropy:
-            # -(e(y) - y_hat) as y_hat - Y, one NumPy call fewer: the same numbers (0 has sign +);
-            # stored row by row like the layers below, whatever the layout of a_L
-            grad_a_L: Array = np.subtract(y_hat, Y, order="C")
-            return grad_a_L
+            # -(e(y) - y_hat) as y_hat - Y, one NumPy call fewer: the same numbers (0 has sign +)
+            grad = np.subtract(y_hat, Y, order="C")
+            return grad
         if not self.has_shortcut:
-            return self.grad_a_L_chain_rule(a_L, y_hat, Y)
-        grad: Array = (1.0 - Y) * y_hat - Y * sigmoid_complement(a_L)  # sigmoid + binary cross-entropy
-        return grad
+            grad = self.grad_a_L_chain_rule(a_L, y_hat, Y)
+        else:  # sigmoid + binary cross-entropy
+            grad = (1.0 - Y) * y_hat - Y * sigmoid_complement(a_L)
+        return np.ascontiguousarray(grad)
 
     def grad_a_L_chain_rule(self, a_L: Array, y_hat: Array, Y: Array) -> Array:
         """General path: grad_a_L = J_O(a_L)^T dl/dy_hat, for any pair."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ffnn_core.losses import OutputLoss
 from ffnn_core.network import Network
 from ffnn_core.numerics import Array
 from ffnn_core.targets import Targets, encode_targets
@@ -52,20 +53,33 @@ class ForwardTrace:
 
 @dataclass(slots=True)
 class TrainingTrace:
-    """What one training step computes: the forward trace, the losses and every gradient but grad_h_0.
+    """What one training step computes: the forward trace and every gradient but grad_h_0.
 
     grad_a[k-1] = grad_a_k (N, n_k), k = 1..L;   grad_h[k] = grad_h_k (N, n_k), k = 1..L-1 (no key 0);
     grad_W[k-1] = grad_W_k (n_k, n_{k-1});        grad_b[k-1] = grad_b_k (n_k,);
-    losses (N,) per example; loss = losses.mean(), the batch loss.
+    Y (N, n_L) the target rows; losses (N,) per example and loss = losses.mean(), the batch loss, are
+    worked out when first read (the bits ``backward`` gives): a training step itself uses neither.
     """
 
     forward: ForwardTrace
+    Y: Array
+    output_loss: OutputLoss
     grad_a: list[Array]
     grad_h: dict[int, Array]
     grad_W: list[Array]
     grad_b: list[Array]
-    losses: Array
-    loss: float
+    _losses: Array | None = None
+
+    @property
+    def losses(self) -> Array:
+        if self._losses is None:
+            with np.errstate(all="ignore"):  # a diverged step's losses are reported, not warned about
+                self._losses = self.output_loss.per_example_loss(self.forward.a[-1], self.forward.y_hat, self.Y)
+        return self._losses
+
+    @property
+    def loss(self) -> float:
+        return _mean(self.losses)
 
 
 @dataclass(slots=True)
@@ -121,7 +135,7 @@ def backward(
     cfg = network.config
     X = trace.h[0] if trace is not None else as_batch(x, cfg.sizes[0])
     targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
-    _check_targets(X, targets.Y)
+    check_targets(X, targets.Y)
     with np.errstate(all="ignore"):
         if trace is None:
             fwd, losses = _forward_with_losses(network, X, targets.Y)
@@ -131,10 +145,10 @@ def backward(
     return BackwardTrace(
         forward=fwd,
         targets=targets,
-        grad_a=_in_layer_order(grad_a),
-        grad_h=_in_layer_order(grad_h),
-        grad_W=_in_layer_order(grad_W),
-        grad_b=_in_layer_order(grad_b),
+        grad_a=grad_a,
+        grad_h=[grad_h[k] for k in range(len(grad_a))],
+        grad_W=grad_W,
+        grad_b=grad_b,
         losses=losses,
         loss=_mean(losses),
     )
@@ -142,25 +156,24 @@ def backward(
 
 def gradients(network: Network, X: Array, Y: Array) -> TrainingTrace:
     """Forward then backward for a batch X (N, n_0) with target rows Y (N, n_L), without grad_h_0:
-    what a training step needs. The caller sets the floating-point error state (``training`` does)."""
-    _check_targets(X, Y)
-    Y = np.asfortranarray(Y)  # stored by column, as a_L is (``_hidden_layers``)
-    fwd, losses = _forward_with_losses(network, X, Y)
+    what a training step needs. The caller (``training``) checks the shapes, sets the floating-point
+    error state and passes Y stored by column, as a_L is (``_hidden_layers``)."""
+    fwd = _forward(network, X)
     grad_a, grad_h, grad_W, grad_b = _backward(network, fwd, Y, 1, None)
     return TrainingTrace(
         forward=fwd,
-        grad_a=_in_layer_order(grad_a),
+        Y=Y,
+        output_loss=network.config.output_loss,
+        grad_a=grad_a,
         grad_h=grad_h,
-        grad_W=_in_layer_order(grad_W),
-        grad_b=_in_layer_order(grad_b),
-        losses=losses,
-        loss=_mean(losses),
+        grad_W=grad_W,
+        grad_b=grad_b,
     )
 
 
 def _mean(losses: Array) -> float:
     """losses.mean(), the same float: np.mean's own overhead costs ~2 us a call (bench_core, [2, 8, 8, 2])."""
-    return float(losses.sum()) / len(losses)
+    return float(np.add.reduce(losses)) / len(losses)
 
 
 def _in_layer_order(by_k: dict[int, Array]) -> list[Array]:
@@ -168,7 +181,7 @@ def _in_layer_order(by_k: dict[int, Array]) -> list[Array]:
     return [*reversed(by_k.values())]
 
 
-def _check_targets(X: Array, Y: Array) -> None:
+def check_targets(X: Array, Y: Array) -> None:
     N = X.shape[0]
     if Y.shape[0] != N:
         raise ValueError(f"got {N} example(s) but {Y.shape[0]} target(s)")
@@ -213,13 +226,14 @@ def _hidden_layers(network: Network, X: Array) -> tuple[list[Array], list[Array]
 
 def _backward(
     network: Network, fwd: ForwardTrace, Y: Array, lowest_grad_h: int, drop_g_prime_layer: int | None
-) -> tuple[dict[int, Array], dict[int, Array], dict[int, Array], dict[int, Array]]:
-    """grad_a, grad_h (k >= lowest_grad_h), grad_W, grad_b, each keyed by the notes' k."""
+) -> tuple[list[Array], dict[int, Array], list[Array], list[Array]]:
+    """grad_a, grad_W, grad_b in layer order (k = 1..L) and grad_h keyed by k (k >= lowest_grad_h);
+    the loop runs in the notes' k, from the top layer down."""
     W, L = network.W, len(network.W)
     g = network.config.hidden_activations
     a, h = fwd.a, fwd.h
     N = len(Y)
-    grad_a = {L: np.ascontiguousarray(network.config.output_loss.grad_a_L(a[L - 1], h[L], Y))}  # -(e(y) - y_hat)
+    grad_a = {L: network.config.output_loss.grad_a_L(a[L - 1], h[L], Y)}  # grad_a_L = -(e(y) - y_hat)
     grad_h: dict[int, Array] = {}
     grad_W: dict[int, Array] = {}
     grad_b: dict[int, Array] = {}
@@ -232,4 +246,4 @@ def _backward(
             grad_a[k - 1] = grad_h[k - 1]  # g'(a_{k-1}) left out on purpose
         elif k > 1:
             grad_a[k - 1] = grad_h[k - 1] * g[k - 2].g_prime_given(a[k - 2], h[k - 1])  # grad_h_{k-1} (.) g'(a_{k-1})
-    return grad_a, grad_h, grad_W, grad_b
+    return _in_layer_order(grad_a), grad_h, _in_layer_order(grad_W), _in_layer_order(grad_b)
