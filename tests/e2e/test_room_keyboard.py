@@ -87,3 +87,65 @@ def test_edges_keep_their_sign_without_colour(lab: Lab) -> None:
         assert (dash is not None) == (value < 0), (value, dash)
     page.add_style_tag(content="html { filter: grayscale(1); }")
     shot(page, "edges-greyscale.png")
+
+
+_FOCUS_SHOWN = """() => {
+  const n = document.activeElement;
+  if (!n || n === document.body) return { ok: false, what: "nothing focused" };
+  const cs = getComputedStyle(n);
+  const ring = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2;
+  const r = n.getBoundingClientRect();
+  const onScreen = r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight
+    && r.right > 0 && r.left < innerWidth;
+  const name = `${n.tagName}#${n.dataset.testid || n.id || ""}`;
+  return { ok: ring && onScreen, what: `${name} ring=${ring} onScreen=${onScreen}` };
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
+def test_the_focus_is_always_visible(lab: Lab, width: int, height: int) -> None:
+    """Tab through the whole page: every stop has a ring of at least 2 px and is on screen."""
+    page = lab.page
+    page.set_viewport_size({"width": width, "height": height})
+    lab.open("?ds=xor&sizes=2,3,2&act=tanh&seed=1")
+    page.keyboard.press("f")
+    lab.wait_stage(1)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen: set[str] = set()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        state = page.evaluate(_FOCUS_SHOWN)
+        if state["what"] == "nothing focused":  # past the last stop: the browser's own UI has it
+            break
+        if not state["ok"]:  # a panel that skipped its layout off screen (content-visibility) lays out first
+            page.wait_for_timeout(150)
+            state = page.evaluate(_FOCUS_SHOWN)
+        assert state["ok"], state["what"]
+        if state["what"] in seen:
+            break
+        seen.add(state["what"])
+    assert len(seen) > 40, "the walk went through the page's controls and number groups"
+    assert any("neuron-" in w for w in seen) and any("W-" in w for w in seen)
+
+
+def test_every_unit_of_the_diagram_is_one_arrow_key_away(lab: Lab) -> None:
+    """One tab stop for the diagram; from it, arrow keys visit every unit of every layer."""
+    lab.open("?ds=moons&sizes=2,4,3,2&act=tanh&seed=0")
+    page = lab.page
+    units = page.evaluate("[...document.querySelectorAll('[data-testid=\"diagram\"] g[data-nav]')].length")
+    assert units == 2 + 4 + 3 + 2
+    stops = page.evaluate('document.querySelectorAll(\'[data-testid="diagram"] g[data-nav][tabindex="0"]\').length')
+    assert stops == 1
+    page.locator("[data-testid='diagram'] g[data-nav][tabindex='0']").focus()
+    visited = {page.evaluate(_FOCUSED)}
+    for layer in range(4):
+        for _ in range(4):
+            page.keyboard.press("ArrowDown")
+            visited.add(page.evaluate(_FOCUSED))
+        for _ in range(4):
+            page.keyboard.press("ArrowUp")
+        if layer < 3:
+            page.keyboard.press("ArrowRight")
+            visited.add(page.evaluate(_FOCUSED))
+    sizes = [2, 4, 3, 2]
+    assert visited == {f"{k}:{i}" for k, n in enumerate(sizes) for i in range(n)}

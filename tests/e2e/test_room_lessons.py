@@ -21,6 +21,16 @@ def test_the_learning_rate_comparison_trains_with_its_own_eta(lab: Lab) -> None:
     lesson = lab.api("GET", "/lessons/learning-rate-too-high")
     assert lesson["compare"][0]["training"]["optimizer"]["eta"] == 0.05
     assert "eta=0.05" in page.url
+    # and it trains with it: the epoch asks the server for eta 0.05, and the run does not diverge
+    with page.expect_request(lambda r: r.method == "POST" and "/train" in r.url) as asked:
+        page.keyboard.press("e")
+    body = asked.value.post_data_json
+    assert body["optimizer"]["eta"] == 0.05, body
+    expect(page.get_by_test_id("status")).to_contain_text("epoch 1")
+    for epoch in range(2, 6):
+        page.keyboard.press("e")
+        expect(page.get_by_test_id("status")).to_contain_text(f"epoch {epoch}")
+    expect(page.get_by_test_id("diverged-message")).to_have_count(0)
     page.get_by_role("button", name="Load eta = 0.5 (too high)").click()
     expect(page.get_by_test_id("f-eta")).to_have_value("0.5")
 
