@@ -17,6 +17,8 @@ page (the top: diagram and equations on screen; scrolled to the data plot and th
   main-thread CPU per frame (thread time, so little affected by the machine's load) by kind of
   work (script, style, layout, paint, gc), per part (the scheduler's user-timing measures), and
   what each long task contained (page_trace.py);
+* long tasks from the Play press until 0.5 s after the first frames (the equations, the curves and
+  the boundary drawn in full once for the playing stage), reported apart from the windows;
 * the tooltip (top position): the pointer rests on an edge of the diagram while playing; "shown"
   when the tooltip is visible 0.3 s and 1 s later, "follows" when its text changed between them
   (the weight changes every epoch);
@@ -174,9 +176,13 @@ def measure_live(
     page.evaluate(_WATCH_FRAMES)
     net = page.evaluate("document.body.dataset.networkId")
     epoch_before = page.request.get(f"/api/v1/networks/{net}").json()["epoch"]
+    pressed_at = page.evaluate("performance.now()")
     page.keyboard.press(" ")
     page.wait_for_function("window.__room.frames.length > 3", timeout=20_000)
     page.wait_for_timeout(500)  # the first frames draw the equations and the curves in full
+    started = page.evaluate(
+        "(t0) => window.__room.longTasks.filter((l) => l.t >= t0).map((l) => Math.round(l.ms))", pressed_at
+    )
 
     start = snapshot()
     page.wait_for_timeout(int(seconds * 500))
@@ -221,6 +227,7 @@ def measure_live(
         "targets": LIVE_TARGETS,
         **{k: v for k, v in top.items() if k not in ("parts_wall_ms", "trace")},
         "epochs_trained": epoch_after - epoch_before,
+        "long_tasks_ms_in_the_first_second": started,
         "tooltip_shown_while_playing": tooltip_shown,
         "tooltip_text_follows": tooltip_follows,
         "pause_stream_closed_ms": round(after["streamEnd"] - press["t"], 1) if after["streamEnd"] else None,
@@ -273,6 +280,8 @@ def report_live(live: dict[str, Any]) -> str:
         f"live training {live['page']} at {live['viewport']['width']}x{live['viewport']['height']}:\n"
         f"{_line('top of the page (diagram, equations)', live['top_of_page'])}\n"
         f"{_line('scrolled to the data plot and curves', live['scrolled_to_plots'])}\n"
+        f"  long tasks from the Play press to 0.5 s after the first frames (not in the windows above): "
+        f"{live['long_tasks_ms_in_the_first_second']} ms\n"
         f"  tooltip while playing: shown {live['tooltip_shown_while_playing']}, "
         f"follows {live['tooltip_text_follows']}\n"
         f"  pause: stream closed after {live['pause_stream_closed_ms']} ms, display still after "

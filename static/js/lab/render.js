@@ -94,13 +94,16 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
     const pending = [];
     const t0 = performance.now();
     try {
+      let drewData = false;
       if (pendingPlots.has("dataplot")) {
         pendingPlots.delete("dataplot");
-        sched.memo("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer], () => {
+        drewData = sched.memo("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer], () => {
           pending.push(dataplotView.render($("dataplot"), { data: s.data, surface: s.surface, example: s.example, nL: cfg.sizes[L], output: cfg.output, projection: s.projection, projectionLayer: s.projectionLayer, L }));
         });
       }
-      if (pendingPlots.has("training")) {
+      // While playing, the curves never share a task with the boundary: they follow in their own.
+      if (pendingPlots.has("training") && s.playing && drewData) sched.debounce("plots", 0, plots);
+      else if (pendingPlots.has("training")) {
         const drew = sched.throttle("curves", CURVES_EVERY_MS, s.playing, () => {
           pendingPlots.delete("training");
           sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.playing })));

@@ -145,9 +145,18 @@ export function render(element, { history, L, live = false }) {
   };
   const shape = `${L}|${hasAcc}|${data.length}|${scale}|${lossMode}`;
   const known = element._live;
-  if (live && known && known.shape === shape && history.length >= known.n && history.slice(known.n).every((r) => fits(r, known.ranges, L))) {
+  const moveCurves = () => window.Plotly.animate(element._plot, { data: data.map((d) => ({ x: d.x, y: d.y })), traces: data.map((_, i) => i) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+  if (live && known && known.shape === shape && history.length >= known.n) {
+    const grew = history.slice(known.n);
     known.n = history.length;
-    return window.Plotly.animate(element._plot, { data: data.map((d) => ({ x: d.x, y: d.y })), traces: data.map((_, i) => i) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+    if (grew.every((r) => fits(r, known.ranges, L))) return moveCurves();
+    // A point outside the axes: new ranges (the axes and the old curves, a third of a full
+    // redraw), then the new points in the next frame, so neither is one long task.
+    const ranges = liveRanges(history, L, scale);
+    if (ranges) {
+      known.ranges = ranges;
+      return window.Plotly.relayout(element._plot, { "xaxis.range": ranges.x, "xaxis2.range": ranges.x, "yaxis.range": ranges.loss, "yaxis2.range": ranges.norms }).then(moveCurves);
+    }
   }
   element._live = null;
   const ranges = live ? liveRanges(history, L, scale) : null;
