@@ -178,3 +178,28 @@ def test_live_curves_are_bounded_lines_and_full_markers_once_paused(lab: Lab) ->
     page.wait_for_function(f"(n) => {plot}.data[0].x.length === n", arg=epoch)
     _write("live-curves.json", {"epochs": epoch, "costs": page.evaluate("window.__lab.sched.costs")})
     assert not lab.errors
+
+
+def test_the_boundary_changes_as_an_image_not_a_new_figure_while_playing(lab: Lab) -> None:
+    lab.open(MOONS)
+    page = lab.page
+    page.wait_for_function("window.__perf.plotsReady !== null", timeout=30_000)
+    page.get_by_test_id("dataplot").scroll_into_view_if_needed()
+    page.evaluate(
+        """() => { const gd = document.getElementById('dataplot'); window.__calls = { react: 0, relayout: 0 };
+                   window.__imageBefore = gd.layout.images[0].source;
+                   for (const name of ['react', 'relayout', 'newPlot']) {
+                     const orig = Plotly[name];
+                     Plotly[name] = function (el, ...rest) {
+                       if (el === gd) window.__calls[name] = (window.__calls[name] || 0) + 1;
+                       return orig.call(this, el, ...rest); };
+                   } }"""
+    )
+    _play(page)
+    page.wait_for_function(f"{_EPOCH} >= 10", timeout=30_000)
+    calls = page.evaluate("({ ...window.__calls })")
+    _pause(page)
+    assert calls.get("react", 0) == 0 and calls.get("newPlot", 0) == 0, calls
+    assert calls["relayout"] >= 3, "a new boundary image per drawn frame"
+    page.wait_for_function("document.getElementById('dataplot').layout.images[0].source !== window.__imageBefore")
+    assert not lab.errors

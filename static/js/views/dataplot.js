@@ -224,11 +224,21 @@ export function render(element, d) {
     element._points = buildPoints(data, example, info, oneD, feat, regressionRange);
   }
   // Only the boundary changed (training plays, a step): swap its image, nothing else is redrawn.
-  const frameKey = `${pointsKey}|${nL}|${output}|${img ? `${img.xrange}|${img.yrange}` : "-"}|${oneD}|${nIn}`;
+  // A surface of another resolution over the same plane (Play draws a coarser one) also moves the
+  // image's edges and the axes by half a cell: those few layout keys, not a new figure.
+  const frameKey = `${pointsKey}|${nL}|${output}|${img ? "image" : "-"}|${oneD}|${nIn}`;
+  const geometry = img ? `${img.xrange}|${img.yrange}` : "";
   if (img && !oneD && element._frameKey === frameKey && element._hasImage) {
-    return window.Plotly.relayout(element, { "images[0].source": img.image.source });
+    if (element._geometry === geometry) return window.Plotly.relayout(element, { "images[0].source": img.image.source });
+    element._geometry = geometry;
+    const { source, x, y, sizex, sizey } = img.image;
+    return window.Plotly.relayout(element, {
+      "images[0].source": source, "images[0].x": x, "images[0].y": y, "images[0].sizex": sizex, "images[0].sizey": sizey,
+      "xaxis.range": img.xrange, "yaxis.range": img.yrange,
+    });
   }
   element._frameKey = frameKey;
+  element._geometry = geometry;
   element._hasImage = !!img && !oneD;
   traces.push(...element._points);
   layout.xaxis = { title: { text: feat[0], standoff: 2 }, zeroline: false, automargin: true };
