@@ -33,8 +33,14 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
   const pendingPlots = new Set();
 
   const wake = () => sched.soon("render", core);
-  /** Draw the view in element `id` now? Always when paused; while playing only when on screen. */
-  const shows = (id) => !s.playing || sched.onScreen($(id), wake);
+  /**
+   * Draw the view in element `id` now? Always when paused; while playing only when on screen.
+   * (Asked when paused too, so each view is watched before Play: its first frame knows.)
+   */
+  const shows = (id) => {
+    const onScreen = sched.onScreen($(id), wake);
+    return !s.playing || onScreen;
+  };
 
   function core() {
     const t0 = performance.now();
