@@ -126,7 +126,9 @@ function geometry(element, sizes, heads, targetsHead) {
   const spacing = (n) => Math.min(usableH / n, r * 3.4);
   const ys = sizes.map((n) => Array.from({ length: n }, (_, i) => top + usableH / 2 + (i - (n - 1) / 2) * spacing(n)));
   const twoLines = top > 30 * f + 1;
-  const showText = f > 1 ? r >= font * 1.2 : r >= 15;
+  // Numbers inside the neurons when they are large enough and the widened neurons of neighbouring
+  // layers still leave room for the edges between them.
+  const showText = (f > 1 ? r >= font * 1.2 : r >= 15) && (L >= 2 ? 2 * wide(r) : r + wide(r)) + 12 <= colGap;
   const w = showText ? wide(r) : r; // half-width of the split neurons of layers 1..L (inputs: r)
   const halfWidth = (k) => (k === 0 ? r : w);
   // Where the targets column sits: clear of the output neurons' numbers.
