@@ -1,26 +1,31 @@
 """Time one training step of ffnn_core against a minimal NumPy MLP doing the same work.
 
-Run:  python benchmarks/bench_core.py   (add --quick for a tenth of the repeats)
+Run:  python benchmarks/bench_core.py   (--quick: a tenth of the repeats; --shapes 0 1: some shapes;
+      --clock wall: elapsed time instead of this thread's CPU time, the default)
 
 For every shape (tanh hidden layers, softmax + cross-entropy, plain SGD, targets encoded once
-beforehand as ``train`` does) four functions are timed in turns, one call of each per round, so
-all five see the same machine load (the machine may be shared: only the ratios of one run mean
-anything, and the load average is printed with them):
-    minimal   a hand-written MLP step: forward, the notes' backward without grad_h_0
-              (g' = 1 - h^2 as the notes write it for tanh), the loss, the SGD update
+beforehand as ``train`` does) five functions are timed in turns, one call of each per round, so
+all of them see the same machine load (the machine may be shared: only the ratios of one run mean
+anything, and the load average is printed with them). The order rotates from round to round and
+each function has its own network, so none inherits another's cache or freed memory:
+    minimal   a hand-written MLP step: forward, the loss (one log-sum-exp), the notes' backward
+              without grad_h_0 (g' = 1 - h^2 as the notes write it for tanh), the SGD update
     +numerics the same minimal step calling the core's numerics where the core has its own: the loss
-              and grad_a_L (losses), g' (activations.g_prime_given, accurate where 1 - h^2 is not),
-              the update (optimizers); it separates their cost from the passes' own overhead
-    step      ffnn_core.train_step: the same work through the core's code
+              (losses, accurate for confident rows), grad_a_L, g' (activations.g_prime_given,
+              accurate where 1 - h^2 is not), the update (optimizers)
+    step      ffnn_core.train_step: forward, backward, update through the core's code; it returns
+              the whole trace, whose loss is worked out when first read (a step does not use it)
     train     one minibatch of ffnn_core.train: the step, its history norms and divergence check
+              (under np.errstate, which ``train`` enters once an epoch)
     matmuls   only the step's matrix products, on arrays of its shapes:
                 forward  h_{k-1} @ W_k^T (k = 1..L); backward grad_a_k^T @ h_{k-1} (k = 1..L)
                 and grad_a_k @ W_k (k = 2..L)
 and the medians are printed with step / minimal (the target's ratio), step / +numerics, train /
-minimal and the BLAS share matmuls / step. BLAS runs on one thread (threadpoolctl), as training does in the server; the
-largest shape is timed again with BLAS on every CPU.
+minimal and the BLAS share matmuls / step. BLAS runs on one thread (threadpoolctl), as training
+does in the server; the largest shape is timed again with BLAS on every CPU (wall time there, as
+CPU time adds up over the BLAS threads).
 
-Target: step / minimal <= 1.2 at every shape.
+Target: step / minimal <= 1.2 at every shape, and train / minimal too.
 """
 
 from __future__ import annotations
@@ -188,7 +193,7 @@ def _time(ns: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the repeats")
     parser.add_argument(
         "--clock",
