@@ -95,7 +95,8 @@ def minimal_mlp_step(X: Array, Y: Array, W: list[Array], b: list[Array], eta: fl
         shifted = a_L - a_L.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
-        _loss = -(Y * (shifted - np.log(s))).sum() / N
+        # no loss: a training step reads none (train's history evaluates once per epoch), so neither
+        # side computes it; grad_a_L = y_hat - y needs only the shifted exponentials
         grad_a = e / s - Y
         for k in range(L, 0, -1):
             grad_W = grad_a.T @ h[k - 1] / N
@@ -122,9 +123,9 @@ def minimal_step_with_core_numerics(network: Network, X: Array, Y: Array, optimi
             h.append(np.tanh(a[k - 1]))
         a_L = h[L - 1] @ W[L - 1].T + b[L - 1]
         y_hat = softmax(a_L)
-        _loss = float(pair.per_example_loss(a_L, y_hat, Y).sum()) / N
         grad_a = pair.grad_a_L(a_L, y_hat, Y)
-        grad_W, grad_b = [], []
+        grad_W: list[Array] = []
+        grad_b: list[Array] = []
         for k in range(L, 0, -1):
             grad_W.insert(0, grad_a.T @ h[k - 1] / N)
             grad_b.insert(0, grad_a.sum(axis=0) / N)
