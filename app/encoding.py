@@ -245,9 +245,10 @@ def gradcheck(checks: list[TensorCheck], found: Divergence | None) -> dict[str, 
     }
 
 
-def surface(result: Surface, net: Network) -> dict[str, Any]:
-    """Surface; a non-finite y_hat is reported as h_L of the forward pass."""
-    found = first_non_finite_parameters(net)
+def surface(result: Surface, net: Network, parameters_found: Divergence | None) -> dict[str, Any]:
+    """Surface; ``parameters_found`` is the caller's ``first_non_finite_parameters(net)`` (a
+    snapshot reports it too: one scan for both), and a non-finite y_hat is reported as h_L."""
+    found = parameters_found
     if found is None and not _finite(result.y_hat):
         found = Divergence("forward", "h", net.config.L)
     y_hat = result.y_hat if result.x2 is not None else result.y_hat[np.newaxis]  # always [x2 rows][x1][n_L]

@@ -26,6 +26,7 @@ from ffnn_core import (
     backward,
     decision_surface,
     encode_targets,
+    first_non_finite_parameters,
     forward,
     gradient_check,
     train,
@@ -144,7 +145,11 @@ def gradcheck_result() -> Any:
 
 def surface_result() -> Any:
     net = _network()
-    return _plain(encoding.surface(decision_surface(net, (-1.0, 1.0), (-1.0, 1.0), resolution=3), net))
+    return _plain(
+        encoding.surface(
+            decision_surface(net, (-1.0, 1.0), (-1.0, 1.0), resolution=3), net, first_non_finite_parameters(net)
+        )
+    )
 
 
 def datasets() -> Any:

@@ -29,7 +29,15 @@ from app.schemas import (
     Surface,
     SurfaceQuery,
 )
-from ffnn_core import apply_update, backward, decision_surface, first_non_finite_backward, forward, gradient_check
+from ffnn_core import (
+    apply_update,
+    backward,
+    decision_surface,
+    first_non_finite_backward,
+    first_non_finite_parameters,
+    forward,
+    gradient_check,
+)
 from ffnn_core.optimizers import state_snapshot
 
 router = APIRouter(tags=["computation"])
@@ -263,7 +271,11 @@ async def surface(session: NetworkDep, query: Annotated[SurfaceQuery, Query()]) 
     resolution = query.resolution
 
     def compute() -> Response:
-        return encoding.json_response(encoding.surface(decision_surface(network, x1, x2, resolution), network))
+        return encoding.json_response(
+            encoding.surface(
+                decision_surface(network, x1, x2, resolution), network, first_non_finite_parameters(network)
+            )
+        )
 
     work = resolution**n_0 * network.config.n_parameters
     response = await offload.run(compute, work=work, inline_limit=settings.inline_work_limit)

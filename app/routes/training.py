@@ -130,17 +130,18 @@ def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Ca
     answers.check_snapshot(network, surface_points, 0 if trace_args is None else trace_args[0].shape[0], settings)
 
     def snapshot(net: Network) -> bytes:
+        parameters_found = first_non_finite_parameters(net)  # one scan for both the snapshot and its surface
         fields: dict[str, Any] = {
             "epoch": net.epoch,
             "step": net.step,
             "W": net.W,
             "b": net.b,
-            "diverged": encoding.divergence(first_non_finite_parameters(net)),
+            "diverged": encoding.divergence(parameters_found),
             "surface": None,
             "trace": None,
         }
         if surface_args is not None:
-            fields["surface"] = encoding.surface(decision_surface(net, *surface_args), net)
+            fields["surface"] = encoding.surface(decision_surface(net, *surface_args), net, parameters_found)
         if trace_args is not None:
             X_t, targets, drop = trace_args
             fields["trace"] = encoding.backward_trace(backward(net, X_t, targets, drop_g_prime_layer=drop))
