@@ -59,6 +59,28 @@ def test_the_hovered_tooltip_follows_the_weight_while_playing(lab: Lab) -> None:
     assert not lab.errors
 
 
+def test_the_diagram_is_not_rebuilt_for_a_few_px_while_playing(lab: Lab) -> None:
+    lab.open(MOONS)
+    page = lab.page
+    _play(page)
+    page.evaluate("document.querySelector('#diagram svg').__kept = true")
+    # The panel loses 10 px while playing (a card beside it grew): the SVG is kept, its viewBox scales.
+    height = page.evaluate(
+        """() => { const d = document.getElementById('diagram'); const h = d.clientHeight - 10;
+                   d.style.flex = 'none'; d.style.height = h + 'px'; return h; }"""
+    )
+    epoch = page.evaluate(_EPOCH)
+    page.wait_for_function(f"{_EPOCH} >= {epoch + 5}", timeout=30_000)
+    page.wait_for_timeout(300)  # past the resize debounce (controls.js), still playing
+    assert page.evaluate("document.querySelector('#diagram svg').__kept === true"), "rebuilt while playing"
+    _pause(page)
+    # Paused: drawn again for the exact size (a new SVG whose viewBox is the panel's height).
+    page.wait_for_function("document.querySelector('#diagram svg').__kept !== true")
+    view_box = page.evaluate("document.querySelector('#diagram svg').getAttribute('viewBox')")
+    assert view_box.split()[3] == str(height)
+    assert not lab.errors
+
+
 def test_the_equations_change_their_numbers_in_place_while_playing(lab: Lab) -> None:
     lab.open(MOONS)
     page = lab.page

@@ -53,10 +53,11 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         const stage = Math.min(s.stage, lastStage(L));
         sched.timed("extras", () => extras.render({ s, sched, $ }));
         const wide = extras.layerViewShown(s);
-        if (!wide && shows("diagram")) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges], () => {
+        if (!wide && shows("diagram")) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges, s.playing], () => {
           const mode = s.diagramMode === "auto" ? (isBackward(stage, L) ? "gradients" : "values") : s.diagramMode;
-          $("diagram-mode").textContent = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
-          diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
+          const modeText = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
+          if ($("diagram-mode").textContent !== modeText) $("diagram-mode").textContent = modeText; // no relayout per frame
+          diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, live: s.playing, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
         });
         const eqInputs = [net, s.trace, stage, s.update];
         if (!sched.memoSame("equations", eqInputs) && shows("equations")) {

@@ -88,12 +88,30 @@ function typeSizes(element) {
   return { font: parseFloat(cs.getPropertyValue("--dg-font")) || 10, label: parseFloat(cs.getPropertyValue("--dg-label")) || 11.5 };
 }
 
-function geometry(element, sizes, heads, targetsHead) {
+/**
+ * The element's size as the last layout left it, kept by a ResizeObserver: while training plays,
+ * reading clientWidth every frame would force a synchronous layout after the previous frame's writes.
+ */
+function observedSize(element) {
+  if (!element._sizeObserver) {
+    const measure = () => { element._size = { w: element.clientWidth, h: element.clientHeight }; };
+    measure();
+    element._sizeObserver = new ResizeObserver(measure); // its callback runs after layout: no forced one
+    element._sizeObserver.observe(element);
+  }
+  return element._size;
+}
+
+// While playing, a size change of up to this many px keeps the SVG (its viewBox scales to the new
+// box): rebuilding every element is one long task. The exact size is drawn when play stops.
+const LIVE_SIZE_SLACK_PX = 24;
+
+function geometry(size, type, sizes, heads, targetsHead) {
   const L = sizes.length - 1;
-  const { font, label } = typeSizes(element);
+  const { font, label } = type;
   const f = Math.max(1, font / 10); // 1 on the normal page: its geometry is unchanged
-  const width = Math.max(element.clientWidth, 320);
-  const height = Math.max(element.clientHeight, 200);
+  const width = Math.max(size.w, 320);
+  const height = Math.max(size.h, 200);
   const maxN = Math.max(...sizes);
   // A number is at most about 4 characters (compact()); half a neuron is at least that wide (a
   // circle of radius r, or a pill of half-width w > r when the numbers need more than r).
@@ -137,11 +155,11 @@ function geometry(element, sizes, heads, targetsHead) {
 }
 
 /** Build every element once; keep references for the updates. */
-function build(element, sizes, output, activations) {
+function build(element, size, type, sizes, output, activations) {
   const L = sizes.length - 1;
   const headText = (k) => (k === 0 ? `x = h${sub(0)}` : `layer ${k} \u00B7 ${k === L ? output : activations[k - 1]}`);
   const targetsLabel = output === "linear" ? "target y" : "e(y)";
-  const g = geometry(element, sizes, sizes.map((_, k) => headText(k)), targetsLabel);
+  const g = geometry(size, type, sizes, sizes.map((_, k) => headText(k)), targetsLabel);
   const { width, height, r, w, halfWidth, xs, ys, showText, fontSize, f, label } = g;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "group", "aria-label": "Network diagram: arrow keys move between units, Enter edits a bias", "data-testid": "diagram-svg" });
   const band = s("rect", { class: "lit-band", y: 4, height: height - 8, rx: 8, visibility: "hidden" });
@@ -238,7 +256,7 @@ function build(element, sizes, output, activations) {
     targets.push(t);
   }
   element.replaceChildren(svg);
-  return { svg, g, band, divergedBand, edges, neurons, labels, targets };
+  return { svg, g, size, band, divergedBand, edges, neurons, labels, targets };
 }
 
 /**
@@ -253,11 +271,20 @@ export function render(element, data) {
   });
   const { sizes, W, b, trace, stage, mode, activations, output } = data;
   const L = sizes.length - 1;
-  const type = typeSizes(element);
-  const key = `${sizes.join(",")}|${activations.join(",")}|${output}|${element.clientWidth}x${element.clientHeight}|${type.font}/${type.label}`;
-  if (element._key !== key) {
-    element._view = build(element, sizes, output, activations);
+  // While playing, the size and the type sizes come from caches (no style or layout read per frame).
+  const live = Boolean(data.live) && element._view;
+  const size = live ? observedSize(element) : { w: element.clientWidth, h: element.clientHeight };
+  if (!live) observedSize(element);
+  const type = live && element._type ? element._type : typeSizes(element);
+  element._type = type;
+  const key = `${sizes.join(",")}|${activations.join(",")}|${output}|${type.font}/${type.label}`;
+  const built = element._view && element._view.size;
+  const slack = live ? LIVE_SIZE_SLACK_PX : 0;
+  const sizeFits = built && Math.abs(built.w - size.w) <= slack && Math.abs(built.h - size.h) <= slack;
+  if (element._key !== key || !sizeFits) {
+    element._view = build(element, size, type, sizes, output, activations);
     element._key = key;
+    element.dataset.builds = String(Number(element.dataset.builds || 0) + 1); // the tests count rebuilds
     refreshRoving(element, "g[data-nav]");
   }
   element._data = data;
