@@ -127,9 +127,17 @@ def _backward_fields(trace: BackwardTrace) -> dict[str, Any]:
     }
 
 
+def _all_finite(trace: BackwardTrace) -> bool:
+    """Whether every array the core's scan reads is finite, in one check of them all: a traced row of
+    a [2, 8, 8, 2] network has 20 small arrays, and the scan's 20 checks cost ~45 us more a snapshot."""
+    fwd = trace.forward
+    arrays = [*fwd.a, *fwd.h, trace.losses, *trace.grad_a, *trace.grad_W, *trace.grad_b, *trace.grad_h]
+    return _finite(np.concatenate([x.ravel() for x in arrays]))
+
+
 def _backward_divergence(trace: BackwardTrace) -> Divergence | None:
     """The core's scan of the pass; the batch loss (a mean) can overflow while every example's is finite."""
-    found = first_non_finite_backward(trace)
+    found = None if _all_finite(trace) else first_non_finite_backward(trace)
     if found is None and not math.isfinite(trace.loss):
         found = _LOSS
     return found
