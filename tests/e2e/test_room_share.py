@@ -68,9 +68,12 @@ def test_blobs_number_of_classes_is_a_field_of_the_builder(lab: Lab) -> None:
     classes = page.get_by_test_id("f-k")
     expect(classes).to_be_visible()
     expect(classes).to_have_value("3")
+    built_before = lab.network_id
     classes.fill("5")
     classes.press("Enter")
     page.wait_for_function("new URLSearchParams(location.search).get('k') === '5'")
+    # the URL changes first; the rebuilt network (and its id) follows, and the old one is deleted
+    page.wait_for_function(f"(document.body.dataset.networkId || '{built_before}') !== '{built_before}'")
     lab.wait_trace()
     net = lab.api("GET", f"/networks/{lab.network_id}")
     assert net["dataset"]["n_classes"] == 5
