@@ -29,6 +29,7 @@ from app.schemas import (
     Surface,
     SurfaceQuery,
 )
+from app.settings import Settings
 from ffnn_core import (
     apply_update,
     backward,
@@ -38,6 +39,7 @@ from ffnn_core import (
     forward,
     gradient_check,
 )
+from ffnn_core.network import Network
 from ffnn_core.optimizers import state_snapshot
 
 router = APIRouter(tags=["computation"])
@@ -246,6 +248,20 @@ def _range(lo: float | None, hi: float | None, column: np.ndarray | None, name: 
     return result
 
 
+def check_surface(network: Network, resolution: int, settings: Settings, field: str) -> int:
+    """n_0 of a network that can draw a decision surface at ``resolution`` (``field`` names it in errors)."""
+    n_0 = network.config.sizes[0]
+    if n_0 not in (1, 2):
+        raise InvalidInputError(
+            f"{field}: a decision surface needs a network with 1 or 2 inputs, this one has n_0 = {n_0}"
+        )
+    if resolution > settings.max_surface_resolution:
+        raise InvalidInputError(
+            f"{field} {resolution} is more than max_surface_resolution = {settings.max_surface_resolution}"
+        )
+    return n_0
+
+
 @router.get(
     "/networks/{network_id:network_id}/surface",
     response_model=Surface,
@@ -257,13 +273,7 @@ async def surface(session: NetworkDep, query: Annotated[SurfaceQuery, Query()]) 
     entry = session.entry
     settings = session.settings
     network = entry.network
-    n_0 = network.config.sizes[0]
-    if n_0 not in (1, 2):
-        raise InvalidInputError(f"a decision surface needs a network with 1 or 2 inputs, this one has n_0 = {n_0}")
-    if query.resolution > settings.max_surface_resolution:
-        raise InvalidInputError(
-            f"resolution {query.resolution} is more than max_surface_resolution = {settings.max_surface_resolution}"
-        )
+    n_0 = check_surface(network, query.resolution, settings, "resolution")
     data = entry.dataset
     X = np.concatenate([data.X_train, data.X_test]) if data is not None else None
     x1 = _range(query.x1_min, query.x1_max, X[:, 0] if X is not None else None, "x1")

@@ -26,6 +26,7 @@ from app.deps import KnownNetworkId, NetworkDep, NetworkId, Session, StoreDep
 from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
 from app.routes.compute import _range as surface_range
+from app.routes.compute import check_surface
 from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
 from app.settings import Settings
 from app.store import Entry
@@ -107,14 +108,7 @@ def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Ca
     settings = session.settings
     surface_args: tuple[tuple[float, float], tuple[float, float] | None, int] | None = None
     if spec.surface_resolution is not None:
-        n_0 = network.config.sizes[0]
-        if n_0 not in (1, 2):
-            raise InvalidInputError(f"snapshot.surface_resolution: a decision surface needs 1 or 2 inputs, n_0 = {n_0}")
-        if spec.surface_resolution > settings.max_surface_resolution:
-            raise InvalidInputError(
-                f"snapshot.surface_resolution {spec.surface_resolution} is more than "
-                f"max_surface_resolution = {settings.max_surface_resolution}"
-            )
+        n_0 = check_surface(network, spec.surface_resolution, settings, "snapshot.surface_resolution")
         data = entry.dataset
         assert data is not None  # training needs one (checked first)
         X = np.concatenate([data.X_train, data.X_test])
