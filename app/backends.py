@@ -6,6 +6,11 @@ by every write, so a worker's cached copy is checked by comparing numbers), when
 when (wall-clock seconds, ``time.time()``; a holder that dies loses it when the lease runs out).
 While a training runs its holder marks it, so a stop can be asked of it from any worker.
 
+Writes and renewals are fenced: they succeed while the lease is the caller's, or when nobody holds
+it and the network is still at the version the caller read (a holder that outlived its lease while
+nobody else wanted the network keeps it). Otherwise they answer LOST, apart from GONE (deleted):
+another request may have changed the network, so the caller's change must not be written.
+
 Methods are synchronous; a backend whose calls do I/O says so with ``blocking = True`` and the
 store then calls it from a worker thread, never on the event loop. Backends: ``MemoryBackend``
 (one process), ``app.persistence.SqliteBackend`` (one file, many processes), and
@@ -20,6 +25,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 BUSY: Literal["busy"] = "busy"  # acquire: another holder has the lease
+GONE: Literal["gone"] = "gone"  # write, renew: no such network (deleted or expired)
+LOST: Literal["lost"] = "lost"  # write, renew: the lease ran out and another request took or changed it
+Fenced = Literal["gone", "lost"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,14 @@ class Heartbeat:
     stop: bool
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A lease as its holder knows it: who holds it, and the network's version when last read or written."""
+
+    holder: str
+    version: int
+
+
 class Backend(Protocol):
     blocking: bool
 
@@ -49,17 +65,18 @@ class Backend(Protocol):
         now and is unknown too); BUSY: another holder has it."""
         ...
 
-    def write(self, network_id: str, holder: str, record: bytes, lease_seconds: float) -> int | None:
-        """Save a new record while holding the lease (and renew it); the new version, or None when the
-        network is gone or the lease was lost (the record is then not written)."""
+    def write(self, network_id: str, holder: str, version: int, record: bytes, lease_seconds: float) -> int | Fenced:
+        """Save a new record while holding the lease (and renew it); ``version`` is the one the holder
+        read or last wrote. The new version, or GONE / LOST (see above; the record is then not written)."""
         ...
 
     def release(self, network_id: str, holder: str, last_used: float) -> None:
         """Give the lease back, end any training mark, and set when the network was last used."""
         ...
 
-    def renew(self, leases: dict[str, str], lease_seconds: float) -> dict[str, Heartbeat | None]:
-        """Extend the leases (network id -> holder) this worker holds; None for one that is gone or lost."""
+    def renew(self, leases: dict[str, Lease], lease_seconds: float) -> dict[str, Heartbeat | Fenced]:
+        """Extend the leases this worker holds (network id -> holder and the version it holds);
+        GONE or LOST for one it no longer has (fenced as ``write`` is)."""
         ...
 
     def mark_training(self, network_id: str, holder: str) -> None: ...
@@ -97,6 +114,15 @@ class _Row:
     def leased(self, now: float) -> bool:
         return self.holder is not None and self.lease_until > now
 
+    def fence(self, holder: str, version: int, now: float) -> Literal["lost"] | None:
+        """None (and the lease is the holder's again) if ``holder`` may write; else LOST."""
+        if self.holder == holder and self.lease_until > now:
+            return None
+        if not self.leased(now) and self.version == version:
+            self.holder = holder  # nobody took it or wrote since: the late holder keeps it
+            return None
+        return LOST
+
 
 class MemoryBackend:
     """Networks in this process's memory: for one worker without persistence (and for tests)."""
@@ -127,12 +153,16 @@ class MemoryBackend:
             row.holder, row.lease_until, row.training, row.stop = holder, now + lease_seconds, False, False
             return Loaded(row.version, None if cached_version == row.version else row.record)
 
-    def write(self, network_id: str, holder: str, record: bytes, lease_seconds: float) -> int | None:
+    def write(self, network_id: str, holder: str, version: int, record: bytes, lease_seconds: float) -> int | Fenced:
+        now = time.time()
         with self._mutex:
             row = self._rows.get(network_id)
-            if row is None or row.holder != holder or not row.leased(time.time()):
-                return None
-            row.record, row.version, row.lease_until = record, row.version + 1, time.time() + lease_seconds
+            if row is None:
+                return GONE
+            refused = row.fence(holder, version, now)
+            if refused is not None:
+                return refused
+            row.record, row.version, row.lease_until = record, row.version + 1, now + lease_seconds
             return row.version
 
     def release(self, network_id: str, holder: str, last_used: float) -> None:
@@ -142,17 +172,18 @@ class MemoryBackend:
                 row.holder, row.lease_until, row.training, row.stop = None, 0.0, False, False
                 row.last_used = max(row.last_used, last_used)
 
-    def renew(self, leases: dict[str, str], lease_seconds: float) -> dict[str, Heartbeat | None]:
+    def renew(self, leases: dict[str, Lease], lease_seconds: float) -> dict[str, Heartbeat | Fenced]:
         now = time.time()
-        until = now + lease_seconds
-        answer: dict[str, Heartbeat | None] = {}
+        answer: dict[str, Heartbeat | Fenced] = {}
         with self._mutex:
-            for network_id, holder in leases.items():
+            for network_id, lease in leases.items():
                 row = self._rows.get(network_id)
-                if row is None or row.holder != holder or not row.leased(now):
-                    answer[network_id] = None
+                if row is None:
+                    answer[network_id] = GONE
+                elif (refused := row.fence(lease.holder, lease.version, now)) is not None:
+                    answer[network_id] = refused
                 else:
-                    row.lease_until = until
+                    row.lease_until = now + lease_seconds
                     answer[network_id] = Heartbeat(row.stop)
         return answer
 

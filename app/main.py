@@ -30,7 +30,7 @@ from app.persistence import FILENAME, SqliteBackend
 from app.routes import compute, datasets, derivation, insight, lessons, meta, networks, pages, timeline, training
 from app.settings import Settings
 from app.static_files import CachedStaticFiles
-from app.store import NetworkBusyError, Store
+from app.store import LeaseLostError, NetworkBusyError, Store
 
 API_PREFIX = "/api/v1"
 GZIP_MINIMUM_BYTES = 1024
@@ -97,6 +97,11 @@ async def _busy(request: Request, exc: Exception) -> Response:
         "probably a training, holds it; stop that training or try again later"
     )
     return encoding.json_response({"detail": detail}, 503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+
+
+async def _lease_lost(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LeaseLostError)
+    return encoding.json_response({"detail": str(exc)}, 503, headers={"Retry-After": str(exc.retry_after)})
 
 
 def create_app(
@@ -166,6 +171,7 @@ def create_app(
     errors.install(app)
     openapi.install(app)
     app.add_exception_handler(NetworkBusyError, _busy)
+    app.add_exception_handler(LeaseLostError, _lease_lost)
     # JSON answers above ~1 KB are gzipped for clients that accept it (a backward pass's digits are
     # 2-3x smaller); the training stream (text/event-stream) and the static files (compressed once,
     # Content-Encoding already set) pass through untouched.

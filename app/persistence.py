@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from app import records, startup
-from app.backends import BUSY, Heartbeat, Loaded
+from app.backends import BUSY, GONE, LOST, Fenced, Heartbeat, Lease, Loaded
 from app.settings import Settings
 from ffnn_core import network_from_dict
 
@@ -45,6 +45,17 @@ CREATE TABLE IF NOT EXISTS networks (
 );
 CREATE INDEX IF NOT EXISTS networks_by_last_used ON networks (last_used);
 """
+# A write or renewal by ``holder``: its lease, or nobody's and the version it read (app.backends).
+_FENCE = "id = ? AND ((holder = ? AND lease_until > ?) OR ((holder IS NULL OR lease_until <= ?) AND version = ?))"
+
+
+def _fence_args(network_id: str, holder: str, version: int, now: float) -> tuple[str, str, float, float, int]:
+    return network_id, holder, now, now, version
+
+
+def _refusal(conn: sqlite3.Connection, network_id: str) -> Fenced:
+    """Why a fenced write or renewal changed no row."""
+    return LOST if conn.execute("SELECT 1 FROM networks WHERE id = ?", (network_id,)).fetchone() else GONE
 
 
 class SqliteBackend:
@@ -136,14 +147,15 @@ class SqliteBackend:
             (record,) = conn.execute("SELECT record FROM networks WHERE id = ?", (network_id,)).fetchone()
             return Loaded(version, bytes(record))
 
-    def write(self, network_id: str, holder: str, record: bytes, lease_seconds: float) -> int | None:
+    def write(self, network_id: str, holder: str, version: int, record: bytes, lease_seconds: float) -> int | Fenced:
+        now = time.time()
         with self._transaction() as conn:
             row = conn.execute(
-                "UPDATE networks SET record = ?, version = version + 1, lease_until = ? "
-                "WHERE id = ? AND holder = ? AND lease_until > ? RETURNING version",
-                (record, time.time() + lease_seconds, network_id, holder, time.time()),
+                f"UPDATE networks SET record = ?, version = version + 1, holder = ?, lease_until = ? "
+                f"WHERE {_FENCE} RETURNING version",
+                (record, holder, now + lease_seconds, *_fence_args(network_id, holder, version, now)),
             ).fetchone()
-            return int(row[0]) if row is not None else None
+            return int(row[0]) if row is not None else _refusal(conn, network_id)
 
     def release(self, network_id: str, holder: str, last_used: float) -> None:
         with self._transaction() as conn:
@@ -153,17 +165,16 @@ class SqliteBackend:
                 (last_used, network_id, holder),
             )
 
-    def renew(self, leases: dict[str, str], lease_seconds: float) -> dict[str, Heartbeat | None]:
-        until = time.time() + lease_seconds
-        answer: dict[str, Heartbeat | None] = {}
+    def renew(self, leases: dict[str, Lease], lease_seconds: float) -> dict[str, Heartbeat | Fenced]:
+        now = time.time()
+        answer: dict[str, Heartbeat | Fenced] = {}
         with self._transaction() as conn:
-            for network_id, holder in leases.items():
+            for network_id, lease in leases.items():
                 row = conn.execute(
-                    "UPDATE networks SET lease_until = ? "
-                    "WHERE id = ? AND holder = ? AND lease_until > ? RETURNING stop",
-                    (until, network_id, holder, until - lease_seconds),
+                    f"UPDATE networks SET holder = ?, lease_until = ? WHERE {_FENCE} RETURNING stop",
+                    (lease.holder, now + lease_seconds, *_fence_args(network_id, lease.holder, lease.version, now)),
                 ).fetchone()
-                answer[network_id] = Heartbeat(bool(row[0])) if row is not None else None
+                answer[network_id] = Heartbeat(bool(row[0])) if row is not None else _refusal(conn, network_id)
         return answer
 
     def mark_training(self, network_id: str, holder: str) -> None:

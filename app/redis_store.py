@@ -14,7 +14,7 @@ from typing import Literal
 import redis
 from redis.typing import EncodableT, FieldT
 
-from app.backends import BUSY, Heartbeat, Loaded
+from app.backends import BUSY, GONE, LOST, Fenced, Heartbeat, Lease, Loaded
 
 PREFIX = "bpl:"
 LRU = PREFIX + "lru"
@@ -31,10 +31,15 @@ local v = redis.call('HGET', KEYS[1], 'version')
 if v == ARGV[4] then return {2, v} end
 return {2, v, redis.call('HGET', KEYS[1], 'record')}
 """
-_WRITE = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('EXISTS', KEYS[1]) == 0 then return false end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('HSET', KEYS[1], 'record', ARGV[2])
+# The fence (app.backends): the lease is ARGV[1]'s, or nobody's and the version is ARGV[2];
+# then the lease is (again) ARGV[1]'s for ARGV[3] ms. -2: no such network, -1: the lease is lost.
+_FENCE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+local current = redis.call('GET', KEYS[2])
+if current ~= ARGV[1] and (current or redis.call('HGET', KEYS[1], 'version') ~= ARGV[2]) then return -1 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+"""
+_WRITE = f"""{_FENCE}redis.call('HSET', KEYS[1], 'record', ARGV[4])
 return redis.call('HINCRBY', KEYS[1], 'version', 1)
 """
 _RELEASE = """
@@ -48,10 +53,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return 1
 """
-_RENEW = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return tonumber(redis.call('HGET', KEYS[1], 'stop') or '0')
+_RENEW = f"""{_FENCE}return tonumber(redis.call('HGET', KEYS[1], 'stop') or '0')
 """
 _MARK_TRAINING = """
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('HSET', KEYS[1], 'training', 1, 'stop', 0) end
@@ -88,6 +90,9 @@ if excess > 0 then
 end
 return gone
 """
+
+
+_FENCED: dict[int, Fenced] = {-2: GONE, -1: LOST}
 
 
 def _keys(network_id: str) -> list[str]:
@@ -140,20 +145,21 @@ class RedisBackend:
             return BUSY
         return Loaded(int(answer[1]), bytes(answer[2]) if len(answer) > 2 else None)
 
-    def write(self, network_id: str, holder: str, record: bytes, lease_seconds: float) -> int | None:
-        version = self._write(keys=_keys(network_id)[:2], args=[holder, record, _ms(lease_seconds)])
-        return int(version) if version is not None else None
+    def write(self, network_id: str, holder: str, version: int, record: bytes, lease_seconds: float) -> int | Fenced:
+        answer = int(self._write(keys=_keys(network_id)[:2], args=[holder, version, _ms(lease_seconds), record]))
+        return _FENCED.get(answer, answer)
 
     def release(self, network_id: str, holder: str, last_used: float) -> None:
         self._release(keys=_keys(network_id), args=[network_id, holder, repr(last_used)])
 
-    def renew(self, leases: dict[str, str], lease_seconds: float) -> dict[str, Heartbeat | None]:
+    def renew(self, leases: dict[str, Lease], lease_seconds: float) -> dict[str, Heartbeat | Fenced]:
         pipe = self.client.pipeline(transaction=False)
         ids = list(leases)
         for network_id in ids:
-            self._renew(keys=_keys(network_id)[:2], args=[leases[network_id], _ms(lease_seconds)], client=pipe)
-        answers = pipe.execute()
-        return {i: (None if int(a) < 0 else Heartbeat(int(a) == 1)) for i, a in zip(ids, answers, strict=True)}
+            lease = leases[network_id]
+            self._renew(keys=_keys(network_id)[:2], args=[lease.holder, lease.version, _ms(lease_seconds)], client=pipe)
+        answers = [int(a) for a in pipe.execute()]
+        return {i: _FENCED.get(a) or Heartbeat(a == 1) for i, a in zip(ids, answers, strict=True)}
 
     def mark_training(self, network_id: str, holder: str) -> None:
         self._mark(keys=_keys(network_id)[:2], args=[holder])

@@ -7,7 +7,9 @@
 * One request at a time per network, across workers and machines: a request takes the network's
   lease in the backend (first an ``asyncio.Lock`` among this worker's own requests, so they queue
   without polling). The lease runs out ``lease_seconds`` after its last renewal; this worker's
-  heartbeat renews the leases it holds, so only a dead holder loses one.
+  heartbeat (in a thread of its own) renews the leases it holds, so only a dead holder loses one.
+  Writes are fenced: a holder whose lease ran out while another request took or changed the
+  network writes nothing and gets LeaseLostError (503, retry), never a silently lost update.
 * A network unused for ``ttl_seconds`` expires; above ``max_networks`` the least recently used goes
   first (idle ones before busy ones). Both hold across workers: they are decided in the backend.
 * Backend calls that do I/O run in a worker thread; the event loop never waits for the disk.
@@ -29,6 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -36,7 +39,7 @@ import anyio.to_thread
 
 from app import records
 from app.admission import StoreFullError
-from app.backends import BUSY, Backend, Loaded, MemoryBackend
+from app.backends import BUSY, GONE, Backend, Heartbeat, Lease, Loaded, MemoryBackend
 from ffnn_core import Network, network_to_dict
 from ffnn_core.datasets import Dataset, make_dataset
 
@@ -53,6 +56,22 @@ class UnknownNetworkError(LookupError):
     def __init__(self, network_id: str) -> None:
         super().__init__(network_id)
         self.network_id = network_id
+
+
+class LeaseLostError(Exception):
+    """A request held the network longer than its lease and another request took it meanwhile
+    (or changed it): this request's change was not written, the other's stands."""
+
+    retry_after = 1  # seconds: the other request is usually done by then
+
+    def __init__(self, network_id: str, lease_seconds: float) -> None:
+        super().__init__(
+            f"network {network_id}: this request held it longer than its lease ({lease_seconds:g} s, lease_seconds) "
+            "without renewing it, and another request took the network meanwhile, so this request's change was "
+            "NOT saved (the network is as that other request left it); retry the request"
+        )
+        self.network_id = network_id
+        self.lease_seconds = lease_seconds
 
 
 class NetworkBusyError(Exception):
@@ -121,7 +140,8 @@ class Entry:
     holder: str
     changed: bool = False
     stop: threading.Event = field(default_factory=threading.Event)  # set: stop the training at once
-    stop_reason: str | None = None  # why ``stop`` was set: requested, deleted or shutdown
+    stop_reason: str | None = None  # why ``stop`` was set: requested, deleted, shutdown or lease_lost
+    released: bool = False  # the request ended (Store.release ran)
 
     def mark_changed(self) -> None:
         self.changed = True
@@ -183,6 +203,9 @@ class Store:
         self._cache: OrderedDict[str, tuple[int, Network, DatasetSpec | None]] = OrderedDict()
         self._local: dict[str, _LocalLock] = {}
         self._held: dict[str, Entry] = {}  # leases this worker holds
+        # Renewals get a thread of their own: with every other thread busy (computing, or waiting for
+        # the store), a live holder still keeps its leases.
+        self._heartbeat_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lease-heartbeat")
 
     # --- backend calls: in a thread when they do I/O ---------------------------------------------
 
@@ -323,21 +346,34 @@ class Store:
 
     async def checkpoint(self, entry: Entry, record: bytes | None = None) -> bool:
         """Write the entry now, keeping the lease (a training's progress); False if it is gone.
-        ``record`` is the entry's record made earlier (e.g. in the training thread)."""
+        LeaseLostError if the lease ran out and another request took the network or changed it
+        (nothing is written: the network stays as that request left it). ``record`` is the entry's
+        record made earlier (e.g. in the training thread)."""
         data = record if record is not None else entry.record()
-        version = await self._call(lambda: self.backend.write(entry.id, entry.holder, data, self.lease_seconds))
-        if version is None:
+        version = await self._call(
+            lambda: self.backend.write(entry.id, entry.holder, entry.version, data, self.lease_seconds)
+        )
+        if version == GONE:
             self._forget([entry.id])
             entry.request_stop("deleted")
             return False
+        if not isinstance(version, int):  # LOST
+            self._cache.pop(entry.id, None)  # our copy holds the change that was not written
+            entry.request_stop("lease_lost")
+            raise LeaseLostError(entry.id, self.lease_seconds)
         entry.version = version
         entry.changed = False
         self._remember(entry.id, version, entry.network, entry.dataset_spec)
         return True
 
     async def release(self, entry: Entry, *, save: bool) -> None:
-        """End a request: write the entry if ``save`` and it changed, then give the lease back."""
+        """End a request: write the entry if ``save`` and it changed, then give the lease back.
+        LeaseLostError (after giving everything back) when that write found the lease lost. Once only:
+        a second call (e.g. after a failed first) does nothing."""
         network_id = entry.id
+        if entry.released:
+            return
+        entry.released = True
         try:
             if save and entry.changed:
                 await self.checkpoint(entry)
@@ -377,17 +413,24 @@ class Store:
             entry.request_stop("shutdown")
 
     async def heartbeat(self) -> None:
-        """Renew this worker's leases; stop trainings that were asked to stop or whose network went."""
+        """Renew this worker's leases; stop trainings that were asked to stop, whose network went,
+        or whose lease was lost."""
         if not self._held:
             return
-        leases = {network_id: entry.holder for network_id, entry in self._held.items()}
-        beats = await self._call(lambda: self.backend.renew(leases, self.lease_seconds))
+        leases = {network_id: Lease(entry.holder, entry.version) for network_id, entry in self._held.items()}
+        renew = functools.partial(self.backend.renew, leases, self.lease_seconds)
+        if self.backend.blocking:  # in the heartbeat's own thread: never queued behind other calls
+            beats = await asyncio.get_running_loop().run_in_executor(self._heartbeat_thread, renew)
+        else:
+            beats = renew()
         for network_id, beat in beats.items():
             entry = self._held.get(network_id)
-            if entry is None or entry.holder != leases[network_id]:
+            if entry is None or entry.holder != leases[network_id].holder:
                 continue
-            if beat is None:
+            if beat == GONE:
                 entry.request_stop("deleted")
+            elif not isinstance(beat, Heartbeat):  # LOST
+                entry.request_stop("lease_lost")
             elif beat.stop:
                 entry.request_stop("requested")
 
@@ -403,4 +446,5 @@ class Store:
                 logger.exception("could not renew leases")
 
     def close(self) -> None:
+        self._heartbeat_thread.shutdown(wait=True)
         self.backend.close()

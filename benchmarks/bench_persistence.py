@@ -26,6 +26,7 @@ import numpy as np
 from load_classroom import start_server  # same folder: benchmarks/
 
 from app import records
+from app.backends import Loaded
 from app.persistence import FILENAME, SqliteBackend
 from app.store import DatasetSpec
 from ffnn_core import Network, NetworkConfig
@@ -50,14 +51,18 @@ def in_process(repeats: int) -> None:
             spec = DatasetSpec("xor").as_dict()
             network_id = "0" * 32
             backend.insert(network_id, records.encode(network, spec), time.time(), None)
-            backend.acquire(network_id, "bench:1", 60.0, None, 0.0)
+            loaded = backend.acquire(network_id, "bench:1", 60.0, None, 0.0)
+            assert isinstance(loaded, Loaded)
+            version = loaded.version
             t_encode, t_write = [], []
             for i in range(repeats):
                 network.W[0][0, 0] += 1e-3 * i  # a new record each time, as after a step
                 t0 = time.perf_counter()
                 record = records.encode(network, spec)
                 t1 = time.perf_counter()
-                backend.write(network_id, "bench:1", record, 60.0)
+                written = backend.write(network_id, "bench:1", version, record, 60.0)
+                assert isinstance(written, int), written
+                version = written
                 t2 = time.perf_counter()
                 t_encode.append(t1 - t0)
                 t_write.append(t2 - t1)

@@ -5,7 +5,8 @@ requests on other networks do not) and runs each epoch in a worker thread. It wr
 to the store at most once a second, so a crash loses at most that. It stops early when asked
 (POST .../train/stop on any worker, or the stream's client goes away), when the network is
 deleted, after ``max_train_seconds``, on shutdown (SIGTERM), or at the first non-finite value
-(``diverged``).
+(``diverged``). A training whose lease was lost (another request took the network) ends with a 503
+(POST .../train) or an ``error`` event (the stream) saying its epochs since the last save were not kept.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.routes.compute import _range as surface_range
 from app.routes.compute import check_surface
 from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
 from app.settings import Settings
-from app.store import Entry
+from app.store import Entry, LeaseLostError
 from ffnn_core import (
     Divergence,
     EpochRecord,
@@ -230,6 +231,8 @@ async def _train(
             last_save = epoch_start
         if pace is not None:
             await _wait(entry, epoch_start + pace, deadline)
+    if entry.stop_reason == "lease_lost":  # the heartbeat found another request on it: report, never "done"
+        raise LeaseLostError(entry.id, store.lease_seconds)
     if outcome.stopped:
         outcome.stop_reason = entry.stop_reason if entry.stop.is_set() else "time_limit"
     return outcome
@@ -381,6 +384,10 @@ async def train_stream(
             )
             await store.release(entry, save=True)
             events.put_nowait(("done", encoding.dumps(outcome.fields(entry.network))))
+        except LeaseLostError as exc:  # the epochs since the last save are not kept: say so, and how to go on
+            logger.warning("training of network %s lost its lease", entry.id)
+            await store.release(entry, save=False)
+            events.put_nowait(("error", encoding.dumps({"detail": str(exc)})))
         except Exception:
             logger.exception("training of network %s failed", entry.id)
             await store.release(entry, save=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.backends import BUSY, Backend, Loaded, MemoryBackend
+from app.backends import BUSY, GONE, LOST, Backend, Heartbeat, Lease, Loaded, MemoryBackend
 from app.main import create_app
 from app.persistence import SqliteBackend
 from app.redis_store import RedisBackend
@@ -105,16 +105,35 @@ def test_the_lease_is_exclusive_and_runs_out(backend: Backend) -> None:
     first = backend.acquire("a" * 32, "worker-1:1", 0.3, None, 0.0)
     assert first == Loaded(1, record)
     assert backend.acquire("a" * 32, "worker-2:1", 0.3, None, 0.0) == BUSY
-    assert backend.write("a" * 32, "worker-2:1", b"torn", 0.3) is None  # not the holder: refused
-    assert backend.write("a" * 32, "worker-1:1", b"new", 0.3) == 2
+    assert backend.write("a" * 32, "worker-2:1", 1, b"torn", 0.3) == LOST  # not the holder: refused
+    assert backend.write("a" * 32, "worker-1:1", 1, b"new", 0.3) == 2
     time.sleep(0.45)  # worker-1 died without renewing
-    assert backend.renew({"a" * 32: "worker-1:1"}, 0.3) == {"a" * 32: None} or True  # may already be gone
     taken = backend.acquire("a" * 32, "worker-2:2", 5.0, 1, 0.0)
     assert taken == Loaded(2, b"new")  # a stale cached version gets the record
-    assert backend.write("a" * 32, "worker-1:1", b"late", 0.3) is None  # the dead holder cannot write any more
+    assert backend.write("a" * 32, "worker-1:1", 2, b"late", 0.3) == LOST  # the dead holder cannot write any more
+    assert backend.renew({"a" * 32: Lease("worker-1:1", 2)}, 0.3) == {"a" * 32: LOST}  # nor renew
+    assert backend.write("a" * 32, "worker-2:2", 2, b"other", 5.0) == 3
     backend.release("a" * 32, "worker-2:2", 200.0)
-    assert backend.acquire("a" * 32, "worker-3:1", 5.0, 2, 0.0) == Loaded(2, None)  # cached copy is current
+    # free again, but changed since worker-1 read it: still refused, worker-2's record stands
+    assert backend.write("a" * 32, "worker-1:1", 2, b"late", 0.3) == LOST
+    assert backend.acquire("a" * 32, "worker-3:1", 5.0, 3, 0.0) == Loaded(3, None)  # cached copy is current
     assert backend.acquire("b" * 32, "worker-3:2", 5.0, None, 0.0) is None
+    assert backend.write("b" * 32, "worker-3:2", 1, b"x", 5.0) == GONE
+    assert backend.renew({"b" * 32: Lease("worker-3:2", 1)}, 5.0) == {"b" * 32: GONE}
+
+
+def test_a_late_holder_nobody_else_wanted_keeps_its_lease(backend: Backend) -> None:
+    backend.insert("a" * 32, b"r", 100.0, None)
+    assert backend.acquire("a" * 32, "worker-1:1", 0.2, None, 0.0) == Loaded(1, b"r")
+    time.sleep(0.3)  # the lease ran out, but nobody took the network or wrote it
+    beat = backend.renew({"a" * 32: Lease("worker-1:1", 1)}, 5.0)["a" * 32]
+    assert isinstance(beat, Heartbeat)  # renewed: it is worker-1's again
+    assert backend.acquire("a" * 32, "worker-2:1", 5.0, None, 0.0) == BUSY
+    backend.release("a" * 32, "worker-1:1", 101.0)
+    assert isinstance(backend.acquire("a" * 32, "worker-1:2", 0.2, None, 0.0), Loaded)
+    time.sleep(0.3)
+    assert backend.write("a" * 32, "worker-1:2", 1, b"late but sound", 5.0) == 2  # written, lease taken again
+    assert backend.acquire("a" * 32, "worker-2:2", 5.0, None, 0.0) == BUSY
 
 
 def test_stops_reach_the_holder_through_the_backend(backend: Backend) -> None:
@@ -124,13 +143,13 @@ def test_stops_reach_the_holder_through_the_backend(backend: Backend) -> None:
     assert isinstance(backend.acquire("a" * 32, "w:1", 5.0, None, 0.0), Loaded)
     assert backend.request_stop("a" * 32) is False  # leased, but not training
     backend.mark_training("a" * 32, "w:1")
-    beat = backend.renew({"a" * 32: "w:1"}, 5.0)["a" * 32]
-    assert beat is not None and not beat.stop
+    beat = backend.renew({"a" * 32: Lease("w:1", 1)}, 5.0)["a" * 32]
+    assert isinstance(beat, Heartbeat) and not beat.stop
     assert backend.request_stop("a" * 32) is True
-    beat = backend.renew({"a" * 32: "w:1"}, 5.0)["a" * 32]
-    assert beat is not None and beat.stop
+    beat = backend.renew({"a" * 32: Lease("w:1", 1)}, 5.0)["a" * 32]
+    assert isinstance(beat, Heartbeat) and beat.stop
     assert backend.delete("a" * 32)
-    assert backend.renew({"a" * 32: "w:1"}, 5.0) == {"a" * 32: None}
+    assert backend.renew({"a" * 32: Lease("w:1", 1)}, 5.0) == {"a" * 32: GONE}
     assert not backend.delete("a" * 32)
 
 

@@ -1,0 +1,187 @@
+"""Leases under load: a holder that outlived its lease while another request took the network gets
+a retryable 503 (or the stream's `error` event) and the other request's change stands; a live
+holder keeps its lease while every thread of its worker is busy. Every backend: memory, an SQLite
+file, a real redis-server.
+
+The apps here are driven through ``httpx.ASGITransport``, which runs no lifespan: no heartbeat
+renews their leases, as when a worker's heartbeat stalls."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import pytest
+
+from app import offload
+from app.backends import BUSY, Backend, MemoryBackend
+from app.main import create_app
+from app.persistence import SqliteBackend
+from app.redis_store import RedisBackend
+from app.routes import compute
+from app.store import LeaseLostError, Store
+from ffnn_core import Network, NetworkConfig
+from tests.api.conftest import API, assert_error, make_settings, run_async
+from tests.servers import RedisServer
+
+LEASE_SECONDS = 0.3
+NetworkBackend = Callable[[], Backend]  # another connection to the same store (another worker)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def connect(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NetworkBackend]:
+    """Connections to one store, as many as the test asks for (memory: one shared instance)."""
+    made: list[Backend] = []
+    shared = MemoryBackend()
+    redis_url = ""
+    if request.param == "redis":
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        redis_url = redis_server.url
+
+    def connection() -> Backend:
+        if request.param == "memory":
+            return shared
+        sqlite = request.param == "sqlite"
+        backend: Backend = SqliteBackend(tmp_path / "store.sqlite3") if sqlite else RedisBackend(redis_url)
+        made.append(backend)
+        return backend
+
+    yield connection
+    for backend in made:
+        backend.close()
+
+
+def network() -> Network:
+    return Network.create(NetworkConfig.build([2, 3, 2], "tanh", seed=0))
+
+
+def _slow_first_backward(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The next /step computes for ``seconds`` (in its computing thread) before its backward pass."""
+    real = compute.backward
+    pending = [True]
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        if pending and pending.pop():
+            time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compute, "backward", slow)
+
+
+def test_a_step_that_outlived_its_lease_answers_503_and_the_other_change_stands(
+    connect: NetworkBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(inline_work_limit=0, lease_seconds=LEASE_SECONDS)
+    late_app, other_app = create_app(settings, backend=connect()), create_app(settings, backend=connect())
+    _slow_first_backward(monkeypatch, 4 * LEASE_SECONDS)
+
+    async def scenario() -> None:
+        late = httpx.AsyncClient(transport=httpx.ASGITransport(app=late_app), base_url="http://late")
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://other")
+        async with late, other:
+            url = f"{API}/networks/" + (await late.post(f"{API}/networks", json={"sizes": [2, 3, 2]})).json()["id"]
+            step = {"x": [1.0, 2.0], "y": [1]}
+            stepping = asyncio.create_task(late.post(f"{url}/step", json=step))
+            await asyncio.sleep(2 * LEASE_SECONDS)  # the step's lease ran out; it still computes
+            patched = await other.patch(f"{url}/parameters", json={"name": "b", "layer": 1, "i": 0, "value": 0.5})
+            assert patched.status_code == 200, patched.text
+            answer = await stepping
+            assert_error(answer, 503, "lease", "not saved", "retry")
+            assert answer.headers["Retry-After"] == str(LeaseLostError.retry_after)
+            stored = (await other.get(url)).json()
+            assert stored["step"] == 0 and stored["b"][0][0] == 0.5  # as the other request left it
+            again = await late.post(f"{url}/step", json=step)  # the retry is served, from the new state
+            assert again.status_code == 200 and again.json()["b_before"][0][0] == 0.5
+            assert (await other.get(url)).json()["step"] == 1
+
+    run_async(scenario())
+
+
+def test_a_stream_that_lost_its_lease_ends_with_an_error_event(connect: NetworkBackend) -> None:
+    settings = make_settings(lease_seconds=LEASE_SECONDS)
+    late_app, other_app = create_app(settings, backend=connect()), create_app(settings, backend=connect())
+
+    async def scenario() -> None:
+        late = httpx.AsyncClient(transport=httpx.ASGITransport(app=late_app), base_url="http://late")
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://other")
+        async with late, other:
+            body = {"sizes": [2, 3, 2], "dataset": {"name": "xor", "n": 40}}
+            url = f"{API}/networks/" + (await late.post(f"{API}/networks", json=body)).json()["id"]
+            training = asyncio.create_task(
+                late.post(f"{url}/train/stream", json={"epochs": 40, "batch_size": 8, "pace_ms": 50})
+            )
+            await asyncio.sleep(2 * LEASE_SECONDS)
+            patched = await other.patch(f"{url}/parameters", json={"name": "b", "layer": 1, "i": 0, "value": 0.5})
+            assert patched.status_code == 200, patched.text
+            events = (await training).text.strip().split("\n\n")
+            assert events[-1].startswith("event: error\n"), events[-1]
+            assert "lease" in events[-1] and "NOT saved" in events[-1] and "retry" in events[-1]
+            assert not any(e.startswith("event: done") for e in events)
+            stored = (await other.get(url)).json()
+            assert stored["epoch"] == 0 and stored["b"][0][0] == 0.5  # its first save came after the take-over
+
+    run_async(scenario())
+
+
+def test_the_heartbeat_reports_a_lost_lease_to_the_holder(connect: NetworkBackend) -> None:
+    async def scenario() -> None:
+        late = Store(ttl_seconds=60, max_networks=10, backend=connect(), lease_seconds=LEASE_SECONDS)
+        other = Store(ttl_seconds=60, max_networks=10, backend=connect(), lease_seconds=5.0)
+        network_id = late.add(network())
+        entry = await late.acquire(network_id)
+        await asyncio.sleep(1.5 * LEASE_SECONDS)  # no heartbeat: the lease runs out
+        async with other.use(network_id) as taken:
+            taken.network.step = 9
+            taken.mark_changed()
+        await late.heartbeat()
+        assert entry.stop.is_set() and entry.stop_reason == "lease_lost"  # a training stops at its next minibatch
+        entry.network.step = 1
+        entry.mark_changed()
+        with pytest.raises(LeaseLostError):
+            await late.release(entry, save=True)
+        async with late.use(network_id) as again:  # read again: the other's change, not the lost one
+            assert again.network.step == 9
+
+    run_async(scenario())
+
+
+@pytest.mark.parametrize("connect", ["sqlite", "redis"], indirect=True)  # memory: renewed on the event loop
+def test_the_heartbeat_keeps_leases_while_every_thread_is_busy(connect: NetworkBackend) -> None:
+    hold_seconds = 6 * LEASE_SECONDS
+
+    async def scenario() -> None:
+        store = Store(ttl_seconds=60, max_networks=10, backend=connect(), lease_seconds=LEASE_SECONDS)
+        intruder = connect()  # another worker, asking for the network all along
+        network_id = store.add(network())
+        heartbeat = asyncio.create_task(store.run_heartbeat())
+        entry = await store.acquire(network_id)
+        release_threads = threading.Event()
+        busy = [offload.in_thread(release_threads.wait) for _ in range(offload.compute_threads())]
+        busy += [
+            anyio.to_thread.run_sync(release_threads.wait)
+            for _ in range(int(anyio.to_thread.current_default_thread_limiter().total_tokens))
+        ]
+        occupied = asyncio.gather(*busy)
+        answers = []
+        started = time.monotonic()
+        while time.monotonic() - started < hold_seconds:  # every computing and store thread is taken
+            answers.append(intruder.acquire(network_id, "intruder:1", 5.0, None, 0.0))
+            await asyncio.sleep(LEASE_SECONDS / 3)
+        release_threads.set()
+        await occupied
+        assert answers and all(a == BUSY for a in answers), answers
+        entry.network.step = 7
+        entry.mark_changed()
+        await store.release(entry, save=True)  # the holder's change is written
+        heartbeat.cancel()
+        async with Store(ttl_seconds=60, max_networks=10, backend=intruder).use(network_id) as read:
+            assert read.network.step == 7
+
+    run_async(scenario())
