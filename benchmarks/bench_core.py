@@ -4,19 +4,24 @@ Run:  python benchmarks/bench_core.py   (--quick: a tenth of the repeats; --shap
       --clock wall: elapsed time instead of this thread's CPU time, the default)
 
 For every shape (tanh hidden layers, softmax + cross-entropy, plain SGD, targets encoded once
-beforehand as ``train`` does) five functions are timed in turns, one call of each per round, so
-all of them see the same machine load (the machine may be shared: only the ratios of one run mean
-anything, and the load average is printed with them). The order rotates from round to round and
-each function has its own network, so none inherits another's cache or freed memory:
-    minimal   a hand-written MLP step: forward, the loss (one log-sum-exp), the notes' backward
-              without grad_h_0 (g' = 1 - h^2 as the notes write it for tanh), the SGD update
-    +numerics the same minimal step calling the core's numerics where the core has its own: the loss
-              (losses, accurate for confident rows), grad_a_L, g' (activations.g_prime_given,
-              accurate where 1 - h^2 is not), the update (optimizers)
-    step      ffnn_core.train_step: forward, backward, update through the core's code; it returns
-              the whole trace, whose loss is worked out when first read (a step does not use it)
-    train     one minibatch of ffnn_core.train: the step, its history norms and divergence check
-              (under np.errstate, which ``train`` enters once an epoch)
+beforehand as ``train`` does) five functions are timed in turns, one call of each per round in an
+order shuffled afresh every round, so all of them see the same machine load (the machine may be
+shared: only the ratios of one run mean anything, and the load average is printed with them) and
+none always follows the same function. Each function has its own network, so none inherits
+another's cache or freed memory:
+    minimal   a hand-written MLP step: forward (y_hat = softmax(a_L), one shift and exp), the notes'
+              backward without grad_h_0 (grad_a_L = y_hat - e(y); g' = 1 - h^2 as the notes write it
+              for tanh), the SGD update. No loss: a training step reads none (``train`` checks
+              divergence without it while plain SGD keeps the parameters bounded, and its history
+              evaluates the loss once an epoch), so neither side computes it
+    +numerics the same minimal step calling the core's numerics where the core has its own: softmax
+              (numerics), grad_a_L (losses), g' (activations.g_prime_given, accurate where 1 - h^2 is
+              not: one reduction per hidden layer finds the healthy case), the update (optimizers)
+    step      ffnn_core.train_step: checks its inputs, then forward, backward, update through the core's
+              code; it returns the whole trace, whose loss is worked out when first read
+    train     one minibatch of ffnn_core.train (inputs already checked, as ``train`` checks them once):
+              the step, its history norms and divergence check (under np.errstate, which ``train``
+              enters once an epoch)
     matmuls   only the step's matrix products, on arrays of its shapes:
                 forward  h_{k-1} @ W_k^T (k = 1..L); backward grad_a_k^T @ h_{k-1} (k = 1..L)
                 and grad_a_k @ W_k (k = 2..L)
@@ -33,6 +38,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -63,19 +69,24 @@ TARGET_RATIO = 1.2
 def interleaved_medians(
     fns: list[Callable[[], object]], repeats: int, warmup: int, clock: Callable[[], int] = time.thread_time_ns
 ) -> list[float]:
-    """Median time (ns) of one call of each function, timed in turns (f, g, h, then g, h, f, ...).
+    """Median time (ns) of one call of each function, timed in turns: each round calls every function
+    once, in an order shuffled afresh (seeded) every round.
 
-    The order rotates from round to round: a call pays for what the call before it left behind
-    (at [784, 128, 64, 10] the arrays freed by one step cost the next one ~1 ms of page faults),
-    so every function takes every place equally often.
+    A call pays for what the call before it left behind (at [784, 128, 64, 10] a step that frees its
+    trace costs the next call page faults, ~1 ms), so no function may always follow the same one: in a
+    fixed rotation (f, g, h, then g, h, f, ...) train_step always followed +numerics, and the same code
+    ran 4% faster there than in the place after it ([2, 8, 8, 2]; shuffled, two copies agree to 0.5%).
     """
     n = len(fns)
     for _ in range(warmup):
         for fn in fns:
             fn()
+    order = list(range(n))
+    shuffle = random.Random(0).shuffle
     times: list[list[int]] = [[] for _ in fns]
-    for r in range(repeats):
-        for i in [*range(r % n, n), *range(r % n)]:
+    for _ in range(repeats):
+        shuffle(order)
+        for i in order:
             start = clock()
             fns[i]()
             times[i].append(clock() - start)
@@ -95,9 +106,7 @@ def minimal_mlp_step(X: Array, Y: Array, W: list[Array], b: list[Array], eta: fl
         shifted = a_L - a_L.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
-        # no loss: a training step reads none (train's history evaluates once per epoch), so neither
-        # side computes it; grad_a_L = y_hat - y needs only the shifted exponentials
-        grad_a = e / s - Y
+        grad_a = e / s - Y  # grad_a_L = y_hat - e(y); no loss, as a training step computes none
         for k in range(L, 0, -1):
             grad_W = grad_a.T @ h[k - 1] / N
             grad_b = grad_a.sum(axis=0) / N
@@ -110,7 +119,7 @@ def minimal_mlp_step(X: Array, Y: Array, W: list[Array], b: list[Array], eta: fl
 
 
 def minimal_step_with_core_numerics(network: Network, X: Array, Y: Array, optimizer: Optimizer) -> Callable[[], None]:
-    """``minimal_mlp_step`` with the core's loss, grad_a_L, g' and update in place of its own lines."""
+    """``minimal_mlp_step`` with the core's softmax, grad_a_L, g' and update in place of its own lines."""
     N = X.shape[0]
     W, b, L = network.W, network.b, len(network.W)
     pair = network.config.output_loss
@@ -166,13 +175,12 @@ def bench_shape(sizes: tuple[int, ...], batch: int, repeats: int, clock: Callabl
     # one network each: a function that shares another's arrays finds them in the cache
     minimal_net, numerics_net, step_net, train_net, matmul_net = (Network.create(config) for _ in range(5))
     bound = SgdBound.start(train_net, X)  # as ``train`` prepares once per call
-    Y_columns = np.asfortranarray(targets.Y)
     quiet_minibatch = np.errstate(all="ignore")(_train_minibatch)  # ``train`` ignores FP errors once an epoch
     fns: list[Callable[[], object]] = [
         minimal_mlp_step(X, targets.Y, minimal_net.W, minimal_net.b, optimizer.eta),
         minimal_step_with_core_numerics(numerics_net, X, targets.Y, optimizer),
         lambda: train_step(step_net, X, targets, optimizer),
-        lambda: quiet_minibatch(train_net, X, Y_columns, optimizer, bound),
+        lambda: quiet_minibatch(train_net, X, targets.Y, optimizer, bound),
         matmuls_of_step(matmul_net, X),
     ]
     return interleaved_medians(fns, repeats, max(3, repeats // 10), clock)

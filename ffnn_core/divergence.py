@@ -108,6 +108,9 @@ class SgdBound:
 
     p_max: float  # P
     x_max: float
+    # 2 P at the last a_bound below FINITE_LIMIT: A_k grows with P, so any P up to it is bounded too, and
+    # the layer loop runs again only once P has doubled (it cost a [2, 8, 8, 2] minibatch ~6%, bench_core)
+    p_checked: float = -math.inf
 
     @classmethod
     def start(cls, network: Network, X: Array) -> SgdBound:
@@ -118,14 +121,21 @@ class SgdBound:
         (the a_k were computed before the step, with entries at most the old P <= P)."""
         g_max = max(max(W_norms) + optimizer.l2 * self.p_max, max(a_norms))
         self.p_max = (self.p_max + optimizer.eta * g_max * (1.0 + 1e-9)) * (1.0 + 1e-12)  # margins for the rounding
+        if self.p_max <= self.p_checked:  # NaN compares False and is checked below
+            return True
+        if self.a_bound(network, 2.0 * self.p_max) < FINITE_LIMIT:
+            self.p_checked = 2.0 * self.p_max
+            return True
         return self.a_bound(network) < FINITE_LIMIT  # A_1 >= P: the parameters too (NaN compares False)
 
-    def a_bound(self, network: Network) -> float:
-        """max_k A_k: at least |every entry of every a_k| of a forward pass with these bounds."""
+    def a_bound(self, network: Network, p_max: float | None = None) -> float:
+        """max_k A_k: at least |every entry of every a_k| of a forward pass with these bounds (with P = p_max
+        if given)."""
+        P = self.p_max if p_max is None else p_max
         H = self.x_max
         A_max = 0.0
         for n_prev, act in zip(network.config.sizes[:-1], (*network.config.hidden_activations, None), strict=True):
-            A = (n_prev * H + 1.0) * self.p_max
+            A = (n_prev * H + 1.0) * P
             A_max = max(A_max, A)
             H = act.sup_abs if act is not None and act.sup_abs is not None else A
         return A_max

@@ -156,8 +156,8 @@ def backward(
 
 def gradients(network: Network, X: Array, Y: Array) -> TrainingTrace:
     """Forward then backward for a batch X (N, n_0) with target rows Y (N, n_L), without grad_h_0:
-    what a training step needs. The caller (``training``) checks the shapes, sets the floating-point
-    error state and passes Y stored by column, as a_L is (``_hidden_layers``)."""
+    what a training step needs. The caller (``training``) checks the shapes and sets the floating-point
+    error state."""
     fwd = _forward(network, X)
     grad_a, grad_h, grad_W, grad_b = _backward(network, fwd, Y, 1, None)
     return TrainingTrace(

@@ -75,7 +75,7 @@ def train_step(
     X_batch = as_batch(X, cfg.sizes[0])
     targets = y if isinstance(y, Targets) else encode_targets(y, cfg.sizes[-1], cfg.loss, cfg.output)
     check_targets(X_batch, targets.Y)
-    return _quiet_step(network, X_batch, np.asfortranarray(targets.Y), optimizer)  # Y by column, as a_L
+    return _quiet_step(network, X_batch, targets.Y, optimizer)
 
 
 # np.errstate as a decorator costs ~1 us a call, as a with-block ~2.5 us (NumPy 2.4): divergence is
@@ -126,7 +126,6 @@ def train(
     result = TrainResult()
     L = cfg.L
     bound = SgdBound.start(network, X_train) if optimizer.name == "sgd" else None
-    Y_T = np.ascontiguousarray(train_targets.Y.T)  # (n_L, N): Y_T.take(idx, 1).T is stored by column, as a_L is
     for _ in range(epochs):
         rng = np.random.default_rng([cfg.seed, network.epoch])
         order = rng.permutation(N)
@@ -139,8 +138,9 @@ def train(
                     result.stopped = True
                     return result
                 idx = order[start : start + batch_size]
+                # take(idx, axis=0): the rows X_train[idx], 1-2 us less per minibatch at [2, 8, 8, 2] batch 32
                 W_norms, a_norms, diverged = _train_minibatch(
-                    network, X_train[idx], Y_T.take(idx, axis=1).T, optimizer, bound
+                    network, X_train.take(idx, axis=0), train_targets.Y.take(idx, axis=0), optimizer, bound
                 )
                 n_batches += 1
                 if diverged is not None:

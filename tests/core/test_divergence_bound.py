@@ -39,6 +39,7 @@ def test_the_bound_holds_at_every_step(activation: str, eta: float, l2: float) -
             if not bound.after_step(net, opt, W_norms, a_norms):
                 assert not bound.a_bound(net) < FINITE_LIMIT
                 break  # the bound claims nothing more: ``train`` sums the arrays again
+            assert bound.a_bound(net) < FINITE_LIMIT  # the answer of a_bound itself, not only of the cached P
             assert max_abs(trace.forward.a) <= a_before, step
             assert max_abs([*net.W, *net.b]) <= bound.p_max, step
             grew = grew or bound.p_max > 100 * start
