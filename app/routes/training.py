@@ -1,48 +1,30 @@
-"""Training on the attached dataset: a whole run, a live stream of epochs (SSE), and stop.
+"""Training routes: a whole run (POST .../train), a live stream of epochs (SSE), and stop.
 
-A training holds the network's lease (other requests on this network wait, on any worker;
-requests on other networks do not) and runs each epoch in a worker thread. It writes the network
-to the store at most once a second, so a crash loses at most that. It stops early when asked
-(POST .../train/stop on any worker, or the stream's client goes away), when the network is
-deleted, after ``max_train_seconds``, on shutdown (SIGTERM), or at the first non-finite value
-(``diverged``). A training whose lease was lost (another request took the network) ends with a 503
-(POST .../train) or an ``error`` event (the stream) saying its epochs since the last save were not kept.
+The run itself (epochs in computing threads, saved at most once a second, stopped when asked) is
+``app.training_loop``; the stream's snapshots are ``app.snapshots``. A training holds the network's
+lease (other requests on this network wait, on any worker; requests on other networks do not). One
+whose lease was lost (another request took the network) ends with a 503 (POST .../train) or an
+``error`` event (the stream) saying its epochs since the last save were not kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Body, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from app import answers, encoding, examples, inputs, offload
+from app import encoding, examples, snapshots, training_loop
 from app.deps import KnownNetworkId, NetworkDep, NetworkId, Session, StoreDep
-from app.errors import InvalidInputError
 from app.routes import BODY_ERRORS, errors
-from app.routes.compute import _range as surface_range
-from app.routes.compute import check_surface
 from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
 from app.settings import Settings
-from app.store import Entry, LeaseLostError
-from ffnn_core import (
-    Divergence,
-    EpochRecord,
-    Network,
-    Optimizer,
-    backward,
-    decision_surface,
-    first_non_finite_parameters,
-    train,
-)
-from ffnn_core.datasets import Dataset
-from ffnn_core.training import TrainResult as CoreTrainResult
+from app.store import LeaseLostError
+from ffnn_core import EpochRecord
 
 logger = logging.getLogger("backprop_lab.training")
 
@@ -64,8 +46,6 @@ _STREAM_EXAMPLES = {
 }  # fmt: skip
 
 _background: set[asyncio.Task[None]] = set()  # running stream trainings (kept referenced)
-SAVE_EVERY_SECONDS = 1.0  # a training writes its network at most this often (and after every epoch if rarer)
-STOP_POLL_SECONDS = 0.05  # a paced stream notices a stop this fast while it waits
 STREAM_RETRY_AFTER_SECONDS = 5
 
 
@@ -74,187 +54,6 @@ class StreamCount:
     """Training streams this worker runs now (bounded by max_streams)."""
 
     running: int = 0
-
-
-@dataclass(frozen=True)
-class _Run:
-    """A validated training request."""
-
-    data: Dataset
-    epochs: int
-    batch_size: int
-    optimizer: Optimizer
-
-
-def _prepare(entry: Entry, body: TrainRequest, session: Session) -> _Run:
-    settings = session.settings
-    data = entry.dataset
-    if data is None:
-        raise InvalidInputError("this network has no dataset attached; create it with a dataset to train it")
-    if body.epochs > settings.max_epochs:
-        raise InvalidInputError(f"epochs {body.epochs} is more than max_epochs = {settings.max_epochs}")
-    if body.batch_size > settings.max_train_batch_size:
-        raise InvalidInputError(
-            f"batch_size {body.batch_size} is more than max_train_batch_size = {settings.max_train_batch_size}"
-        )
-    return _Run(data, body.epochs, body.batch_size, inputs.optimizer(body.optimizer))
-
-
-def _snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Callable[[Network], bytes] | None:
-    """The `snapshot` event's data for the network as an epoch left it (validated here, before the stream)."""
-    spec = body.snapshot
-    if spec is None:
-        return None
-    network = entry.network
-    settings = session.settings
-    surface_args: tuple[tuple[float, float], tuple[float, float] | None, int] | None = None
-    if spec.surface_resolution is not None:
-        n_0 = check_surface(network, spec.surface_resolution, settings, "snapshot.surface_resolution")
-        data = entry.dataset
-        assert data is not None  # training needs one (checked first)
-        X = np.concatenate([data.X_train, data.X_test])
-        x1 = surface_range(None, None, X[:, 0], "x1")
-        x2 = surface_range(None, None, X[:, 1], "x2") if n_0 == 2 else None
-        surface_args = (x1, x2, spec.surface_resolution)
-    trace_args = None
-    if spec.trace is not None:
-        batch = inputs.examples(spec.trace, entry, settings, need_targets=True)
-        assert batch.targets is not None
-        trace_args = (batch.X, batch.targets, inputs.drop_g_prime_layer(spec.trace.drop_g_prime_layer, network))
-    surface_points = 0 if surface_args is None else surface_args[2] ** network.config.sizes[0]
-    answers.check_snapshot(network, surface_points, 0 if trace_args is None else trace_args[0].shape[0], settings)
-
-    def snapshot(net: Network) -> bytes:
-        parameters_found = first_non_finite_parameters(net)  # one scan for both the snapshot and its surface
-        fields: dict[str, Any] = {
-            "epoch": net.epoch,
-            "step": net.step,
-            "W": net.W,
-            "b": net.b,
-            "diverged": encoding.divergence(parameters_found),
-            "surface": None,
-            "trace": None,
-        }
-        if surface_args is not None:
-            fields["surface"] = encoding.surface(decision_surface(net, *surface_args), net, parameters_found)
-        if trace_args is not None:
-            X_t, targets, drop = trace_args
-            fields["trace"] = encoding.backward_trace(backward(net, X_t, targets, drop_g_prime_layer=drop))
-        return encoding.dumps(fields)
-
-    return snapshot
-
-
-@dataclass
-class _Outcome:
-    """How a training ended (TrainDone's fields, and the history for POST .../train)."""
-
-    history: list[EpochRecord] = field(default_factory=list)
-    diverged: Divergence | None = None
-    stopped: bool = False
-    stop_reason: str | None = None
-
-    def fields(self, network: Network) -> dict[str, Any]:
-        return {
-            "diverged": encoding.divergence(self.diverged),
-            "stopped": self.stopped,
-            "stop_reason": self.stop_reason,
-            "step": network.step,
-            "epoch": network.epoch,
-        }
-
-
-Emit = Callable[[EpochRecord, bytes | None], None]
-_EpochDone = tuple[CoreTrainResult, bytes | None, bytes | None]  # the epoch, its snapshot, its record to save
-
-
-async def _train(
-    entry: Entry,
-    run: _Run,
-    session: Session,
-    *,
-    pace: float | None = None,
-    emit: Emit | None = None,
-    snapshot: Callable[[Network], bytes] | None = None,
-    want_snapshot: Callable[[], bool] = lambda: True,
-) -> _Outcome:
-    """Train epoch by epoch, each epoch in a worker thread; between epochs (on the event loop) emit
-    its record, write the network to the store at most once a second, and wait out ``pace``, so a
-    paced training holds no thread while it waits.
-
-    Stops at the next minibatch when the network is deleted, at the time limit or on shutdown;
-    a stop request (POST .../train/stop, the stream closing) too, but between epochs when paced."""
-    store, settings = session.store, session.settings
-    deadline = time.monotonic() + settings.max_train_seconds
-    network, data = entry.network, run.data
-    outcome = _Outcome()
-    await store.mark_training_async(entry)
-
-    def should_stop() -> bool:
-        if time.monotonic() > deadline:
-            return True
-        return entry.stop.is_set() and (pace is None or entry.stop_reason != "requested")
-
-    last_save = time.monotonic()  # when the epoch last written started (paced 1 s apart: each one is written)
-    for _ in range(run.epochs):
-        epoch_start = time.monotonic()
-        if entry.stop.is_set() or epoch_start > deadline:
-            outcome.stopped = True
-            break
-        # Decided before the epoch (the reader had the pace to take the last one), so that the
-        # epoch, its snapshot and its record are one hop to a thread, not three.
-        shoot = snapshot is not None and emit is not None and await _caught_up(want_snapshot)
-
-        def one_epoch(last_save: float = last_save, shoot: bool = shoot) -> _EpochDone:
-            result = train(
-                network, data.X_train, data.y_train, epochs=1, batch_size=run.batch_size, optimizer=run.optimizer,
-                X_test=data.X_test, y_test=data.y_test, should_stop=should_stop,
-            )  # fmt: skip
-            shot = snapshot(network) if shoot and snapshot is not None and result.history else None
-            record = entry.record() if time.monotonic() - last_save >= SAVE_EVERY_SECONDS else None
-            return result, shot, record
-
-        result, shot, record = await offload.in_thread(one_epoch)
-        entry.mark_changed()
-        outcome.history += result.history
-        if emit is not None:
-            for record_of_epoch in result.history:
-                emit(record_of_epoch, shot)
-        if result.diverged is not None:
-            outcome.diverged = result.diverged
-            break
-        if result.stopped:
-            outcome.stopped = True
-            break
-        if record is not None:  # the progress so far survives a crash of this worker
-            await store.checkpoint(entry, record)
-            last_save = epoch_start
-        if pace is not None:
-            await _wait(entry, epoch_start + pace, deadline)
-    if entry.stop_reason == "lease_lost":  # the heartbeat found another request on it: report, never "done"
-        raise LeaseLostError(entry.id, store.lease_seconds)
-    if outcome.stopped:
-        outcome.stop_reason = entry.stop_reason if entry.stop.is_set() else "time_limit"
-    return outcome
-
-
-async def _caught_up(reader_ready: Callable[[], bool], tries: int = 5) -> bool:
-    """Whether the stream's reader took every event so far (giving it a few turns of the event
-    loop); a snapshot is made only then, so a slow reader skips snapshots instead of queueing them."""
-    for _ in range(tries):
-        if reader_ready():
-            return True
-        await asyncio.sleep(0)
-    return reader_ready()
-
-
-async def _wait(entry: Entry, until: float, deadline: float) -> None:
-    """Sleep on the event loop until ``until`` (or the deadline), waking early for a stop."""
-    while not entry.stop.is_set():
-        remaining = min(until, deadline) - time.monotonic()
-        if remaining <= 0:
-            return
-        await asyncio.sleep(min(remaining, STOP_POLL_SECONDS))
 
 
 @router.post(
@@ -269,8 +68,8 @@ async def train_network(
 ) -> Response:
     """Minibatch gradient descent on the attached dataset; answers the per-epoch history."""
     entry = session.entry
-    run = _prepare(entry, body, session)
-    outcome = await _train(entry, run, session)
+    run = training_loop.prepare(entry, body, session)
+    outcome = await training_loop.train_epochs(entry, run, session)
     fields = outcome.fields(entry.network)
     fields["history"] = [encoding.epoch_record(r) for r in outcome.history]
     return encoding.json_response(fields)
@@ -354,8 +153,8 @@ async def train_stream(
     entry = await store.acquire(network_id)
     session = Session(entry, session_store, settings)
     try:
-        run = _prepare(entry, body, session)
-        snapshot = _snapshotter(entry, body, session)
+        run = training_loop.prepare(entry, body, session)
+        snapshot = snapshots.snapshotter(entry, body, session)
     except BaseException:
         await store.release(entry, save=False)
         raise
@@ -373,7 +172,7 @@ async def train_stream(
 
     async def training() -> None:
         try:
-            outcome = await _train(
+            outcome = await training_loop.train_epochs(
                 entry,
                 run,
                 session,
