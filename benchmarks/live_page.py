@@ -270,6 +270,8 @@ def _line(name: str, w: dict[str, Any]) -> str:
         f"({w['server_cores_busy']} cores)\n"
         f"    trace ({tr['seconds']} s, {tr['frames']} frames): main-thread CPU "
         f"{tr['main_thread_cpu_ms_per_frame']} ms per frame (wall {tr['main_thread_wall_ms_per_frame']}): {kinds}\n"
+        f"    tasks by thread time (load-independent): longest {tr['longest_task_cpu_ms']} ms, "
+        f"{tr['tasks_over_50ms_cpu']} over 50 ms, {tr['tasks_over_30ms_cpu']} over 30 ms\n"
         f"    parts, CPU ms per frame: {parts}"
     )
 

@@ -86,6 +86,7 @@ def analyse(raw: bytes, long_task_ms: float = 50.0) -> dict[str, Any]:
     n = max(frames, 1)
     parts = _parts(mine, tasks)
     long_tasks = [t for t in tasks if t["dur"] / 1000 > long_task_ms]
+    task_cpu = sorted(float(t.get("tdur", t["dur"])) / 1000 for t in tasks)
     return {
         "seconds": round(span_us / 1e6, 2),
         "frames": frames,
@@ -99,6 +100,11 @@ def analyse(raw: bytes, long_task_ms: float = 50.0) -> dict[str, Any]:
         "part_runs": {k: v["runs"] for k, v in parts.items()},
         "long_tasks": [_describe_task(t, mine) for t in sorted(long_tasks, key=lambda t: -t["dur"])[:8]],
         "long_tasks_over_50ms": len(long_tasks),
+        # The same by thread time: the tasks that would be long on an idle machine (load-independent).
+        "tasks_over_50ms_cpu": sum(1 for c in task_cpu if c > long_task_ms),
+        "tasks_over_30ms_cpu": sum(1 for c in task_cpu if c > 30),
+        "longest_task_cpu_ms": round(task_cpu[-1], 1),
+        "task_cpu_ms_p99": round(task_cpu[min(len(task_cpu) - 1, int(0.99 * len(task_cpu)))], 1),
     }
 
 

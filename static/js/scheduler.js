@@ -130,6 +130,17 @@ export function createScheduler() {
       }));
     },
 
+    /**
+     * Run fn once the page is idle (requestIdleCallback, at most 2 s later), ms after the last call
+     * with this key: work prepared ahead (e.g. the equations Play will show) never delays a frame.
+     */
+    idle(key, ms, fn) {
+      api.debounce(key, ms, () => {
+        if (typeof requestIdleCallback === "undefined") fn();
+        else requestIdleCallback(() => fn(), { timeout: 2000 });
+      });
+    },
+
     /** Run fn in a microtask; calls before it coalesce into one. */
     soon(key, fn) {
       if (micro.has(key)) return;

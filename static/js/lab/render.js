@@ -61,12 +61,29 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         });
         const eqInputs = [net, s.trace, stage, s.update];
         if (!sched.memoSame("equations", eqInputs) && shows("equations")) {
-          sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.playing, () => {
-            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(L)), s.update], () => {
-              const st = Math.min(s.stage, lastStage(s.network.config.sizes.length - 1));
-              $("eq-step").textContent = `\u00B7 ${stageName(st, s.network.config.sizes.length - 1)}`;
+          const drawEquations = () => sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.playing, () => {
+            if (!s.network) return;
+            const depth = s.network.config.sizes.length - 1;
+            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(depth)), s.update], () => {
+              const st = Math.min(s.stage, lastStage(depth));
+              $("eq-step").textContent = `\u00B7 ${stageName(st, depth)}`;
               equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update, live: s.playing });
             });
+          });
+          // While playing, drawing the equations in full (Play shows the output layer's: a new
+          // stage) fits them to the panel by drawing them up to four times: that runs in a task of
+          // its own, not in the one that draws the frame (together they would be a long task).
+          const full = s.playing && equationsView.drawsInFull($("equations"), { config: cfg, trace: s.trace, stage, update: s.update, live: true });
+          if (full) sched.debounce("equations-full", 0, drawEquations);
+          else drawEquations();
+        }
+        // Paused with a traced example: fit the equations Play will show (the output layer's) now,
+        // while idle, so that Play's first frame draws them once instead of fitting them.
+        if (!s.playing && s.trace && shows("equations")) {
+          sched.idle("equations-prefit", 300, () => {
+            const n = s.network;
+            if (s.playing || !n || !s.trace) return;
+            sched.timed("equations-prefit", () => equationsView.prefit($("equations"), { config: n.config, W: n.W, b: n.b, trace: s.trace, stage: n.config.sizes.length - 1, update: null, live: true }));
           });
         }
         if (shows("layers")) sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));

@@ -106,8 +106,11 @@ function surfaceImage(surface, info, nL, output, yRange) {
       source: canvas.toDataURL(), xref: "x", yref: "y", layer: "below", sizing: "stretch", opacity: 0.6,
       x: x1[0] - dx / 2, y: x2[x2.length - 1] + dy / 2, sizex: x1[x1.length - 1] - x1[0] + dx, sizey: x2[x2.length - 1] - x2[0] + dy,
     },
-    xrange: [x1[0] - dx / 2, x1[x1.length - 1] + dx / 2],
-    yrange: [x2[0] - dy / 2, x2[x2.length - 1] + dy / 2],
+    // The axes span the grid's end points, whatever its resolution (the image's outer half cells
+    // are clipped): a coarser surface (Play draws one) then moves only the image, not the axes and
+    // the points, which would be a redraw of the whole figure.
+    xrange: [x1[0], x1[x1.length - 1]],
+    yrange: [x2[0], x2[x2.length - 1]],
   };
 }
 
@@ -225,20 +228,19 @@ export function render(element, d) {
   }
   // Only the boundary changed (training plays, a step): swap its image, nothing else is redrawn.
   // A surface of another resolution over the same plane (Play draws a coarser one) also moves the
-  // image's edges and the axes by half a cell: those few layout keys, not a new figure.
+  // image's edges by half a cell: those image keys (the axes stay), not a new figure.
   const frameKey = `${pointsKey}|${nL}|${output}|${img ? "image" : "-"}|${oneD}|${nIn}`;
-  const geometry = img ? `${img.xrange}|${img.yrange}` : "";
-  if (img && !oneD && element._frameKey === frameKey && element._hasImage) {
-    if (element._geometry === geometry) return window.Plotly.relayout(element, { "images[0].source": img.image.source });
-    element._geometry = geometry;
+  const plane = img ? `${img.xrange}|${img.yrange}` : "";
+  if (img && !oneD && element._frameKey === frameKey && element._hasImage && element._plane === plane) {
     const { source, x, y, sizex, sizey } = img.image;
-    return window.Plotly.relayout(element, {
-      "images[0].source": source, "images[0].x": x, "images[0].y": y, "images[0].sizex": sizex, "images[0].sizey": sizey,
-      "xaxis.range": img.xrange, "yaxis.range": img.yrange,
-    });
+    const cells = `${x}|${y}|${sizex}|${sizey}`;
+    if (element._cells === cells) return window.Plotly.relayout(element, { "images[0].source": source });
+    element._cells = cells;
+    return window.Plotly.relayout(element, { "images[0].source": source, "images[0].x": x, "images[0].y": y, "images[0].sizex": sizex, "images[0].sizey": sizey });
   }
   element._frameKey = frameKey;
-  element._geometry = geometry;
+  element._plane = plane;
+  element._cells = img ? `${img.image.x}|${img.image.y}|${img.image.sizex}|${img.image.sizey}` : "";
   element._hasImage = !!img && !oneD;
   traces.push(...element._points);
   layout.xaxis = { title: { text: feat[0], standoff: 2 }, zeroline: false, automargin: true };

@@ -305,6 +305,11 @@ function layoutKey({ config, trace, stage, update }) {
   return `${config.sizes}|${config.activations}|${config.output}|${config.loss}|${stage}|${!!trace}|${!!update}`;
 }
 
+/** Would render(element, data) draw the panel in full and fit it (not only write new numbers)? */
+export function drawsInFull(element, data) {
+  return !data.live || element._layoutKey !== layoutKey(data) || !element._numbers;
+}
+
 /**
  * While training plays: the equations drawn last, with the new numbers written into their nodes
  * (text, value, tip, sign class), the elision and line breaks kept, and nothing measured. False
@@ -342,6 +347,44 @@ function updateNumbers(element, data) {
   return true;
 }
 
+// The budget that fitted each layout at each panel width: a live full draw starts from it (one
+// draw, not up to four); paused, the panel is fitted from the first budget (the fullest view).
+const fitted = new Map();
+
+/** Draw with the budgets from `from` on until every equation fits; the index of the one drawn. */
+function fit(element, data, from) {
+  let i = from;
+  for (; i < BUDGETS.length; i++) {
+    setElision(BUDGETS[i]);
+    draw(element, data);
+    element.dataset.elision = String(i);
+    if (BUDGETS[i].wrap && element.clientWidth) wrapLongLines(element);
+    if (!element.clientWidth || !overflows(element)) break;
+  }
+  return Math.min(i, BUDGETS.length - 1);
+}
+
+/**
+ * Fit the equations of `data` (the stage Play will show) in a hidden twin of the panel, so that
+ * the live full draw at Play is drawn once: called while paused, when the page is idle.
+ */
+export function prefit(element, data) {
+  const width = element.getBoundingClientRect().width;
+  const key = `${layoutKey(data)}|${element.clientWidth}`;
+  if (!width || fitted.has(key) || !element.parentElement) return;
+  const twin = document.createElement("div");
+  twin.className = element.className;
+  twin.setAttribute("aria-hidden", "true");
+  twin.style.cssText = `position: fixed; left: 0; top: 0; width: ${width}px; box-sizing: border-box; visibility: hidden; pointer-events: none`;
+  element.parentElement.append(twin);
+  try {
+    if (twin.clientWidth === element.clientWidth) fitted.set(key, fit(twin, { ...data, live: true }, 0));
+  } finally {
+    setElision(BUDGETS[0]);
+    twin.remove();
+  }
+}
+
 /** data: {config, W, b, trace, stage, update, live} (live: training plays, numbers change in place) */
 export function render(element, data) {
   zoom.bind(element);
@@ -349,13 +392,8 @@ export function render(element, data) {
   if (data.live) element.setAttribute("aria-busy", "true");
   else element.removeAttribute("aria-busy");
   if (data.live && updateNumbers(element, data)) return;
-  for (const [i, b] of BUDGETS.entries()) {
-    setElision(b);
-    draw(element, data);
-    element.dataset.elision = String(i);
-    if (b.wrap && element.clientWidth) wrapLongLines(element);
-    if (!element.clientWidth || !overflows(element)) break;
-  }
+  const key = `${layoutKey(data)}|${element.clientWidth}`;
+  fitted.set(key, fit(element, data, data.live ? fitted.get(key) || 0 : 0));
   setElision(BUDGETS[0]);
   element._layoutKey = layoutKey(data);
   element._numbers = [...element.querySelectorAll("mn[data-value]")];

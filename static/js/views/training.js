@@ -151,11 +151,19 @@ export function render(element, { history, L, live = false }) {
     known.n = history.length;
     if (grew.every((r) => fits(r, known.ranges, L))) return moveCurves();
     // A point outside the axes: new ranges (the axes and the old curves, a third of a full
-    // redraw), then the new points in the next frame, so neither is one long task.
+    // redraw), then the new points in a later task, so the two are never one long task (a
+    // promise's then would run in the same task). Only the ranges that changed are sent.
     const ranges = liveRanges(history, L, scale);
     if (ranges) {
+      const was = known.ranges;
       known.ranges = ranges;
-      return window.Plotly.relayout(element._plot, { "xaxis.range": ranges.x, "xaxis2.range": ranges.x, "yaxis.range": ranges.loss, "yaxis2.range": ranges.norms }).then(moveCurves);
+      const changed = {};
+      const same = (a, b) => a[0] === b[0] && a[1] === b[1];
+      if (!same(was.x, ranges.x)) Object.assign(changed, { "xaxis.range": ranges.x, "xaxis2.range": ranges.x });
+      if (!same(was.loss, ranges.loss)) changed["yaxis.range"] = ranges.loss;
+      if (!same(was.norms, ranges.norms)) changed["yaxis2.range"] = ranges.norms;
+      const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+      return window.Plotly.relayout(element._plot, changed).then(nextTask).then(moveCurves);
     }
   }
   element._live = null;
