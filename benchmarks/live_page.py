@@ -23,8 +23,14 @@ page (the top: diagram and equations on screen; scrolled to the data plot and th
   when the tooltip is visible 0.3 s and 1 s later, "follows" when its text changed between them
   (the weight changes every epoch);
 * Pause (back at the top): the Space key is dispatched in the page; the time until the stream's
-  response ended (Resource Timing responseEnd), until the last drawn frame, and how many epochs
-  the server trained after the press (targets: <= 200 ms, <= 1 epoch).
+  response ended (Resource Timing responseEnd), until the display was still (the last drawn
+  frame, or any later change of the epoch shown, e.g. by the final refresh), the live frames
+  drawn after the press, when the views were drawn in full again (the store's "liveEnded"), and
+  how many epochs the server trained after the press (targets: <= 200 ms, <= 1 epoch).
+
+Figures by thread time (the trace's "tasks by thread time": longest task, tasks over 50 and 30 ms
+of CPU) change little with the machine's load; frames/s, long tasks (wall time) and the Pause
+times do: report them with the load average, and compare runs on a quiet machine.
 """
 
 from __future__ import annotations
@@ -45,18 +51,25 @@ _TOOLTIP = "(() => { const t = document.getElementById('tooltip'); return t.hidd
 
 # Installed before the page's scripts: long tasks, and every drawn live frame (from the store).
 _LIVE_PROBE = """
-window.__room = { longTasks: [], frames: [] };
+window.__room = { longTasks: [], frames: [], epochs: [], liveEnded: null };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__room.longTasks.push({ t: e.startTime, ms: e.duration });
 }).observe({ type: "longtask", buffered: true });
 """
 _WATCH_FRAMES = """() => {
   const s = window.__lab.store;
+  let shown = null;
   s.subscribe((state, changed, action) => {
     if (action === "liveFrame" && changed.has("network")) {
       window.__room.frames.push({ t: performance.now(), epoch: state.network.epoch });
       performance.mark("live-frame"); // counted in a trace (page_trace.py)
     }
+    // Any action that changes the epoch shown (a late refresh too), and the end of the live views.
+    if (changed.has("network") && state.network && state.network.epoch !== shown) {
+      shown = state.network.epoch;
+      window.__room.epochs.push({ t: performance.now(), epoch: shown, action });
+    }
+    if (action === "liveEnded") window.__room.liveEnded = performance.now();
   });
 }"""
 # The scheduler's part costs so far, with their maxima reset (a window's maxima are its own).
@@ -212,9 +225,12 @@ def measure_live(
              const streams = performance.getEntriesByType("resource").filter((e) => e.name.includes("/train/stream"));
              const last = streams[streams.length - 1];
              const changed = window.__room.frames.filter((f) => f.t > t0);
+             const moved = window.__room.epochs.filter((f) => f.t > t0);
              const play = document.querySelector('[data-testid="btn-play"]');
              return { streamEnd: last ? last.responseEnd : null,
                       lastFrame: changed.length ? changed[changed.length - 1].t : t0,
+                      lastEpochChange: moved.length ? moved[moved.length - 1].t : t0,
+                      framesAfter: changed.length, liveEnded: window.__room.liveEnded,
                       pressedFalse: play.getAttribute("aria-pressed") === "false" };
            }""",
         press["t"],
@@ -231,7 +247,9 @@ def measure_live(
         "tooltip_shown_while_playing": tooltip_shown,
         "tooltip_text_follows": tooltip_follows,
         "pause_stream_closed_ms": round(after["streamEnd"] - press["t"], 1) if after["streamEnd"] else None,
-        "pause_display_stopped_ms": round(after["lastFrame"] - press["t"], 1),
+        "pause_display_stopped_ms": round(max(after["lastFrame"], after["lastEpochChange"]) - press["t"], 1),
+        "pause_frames_after_press": after["framesAfter"],
+        "pause_full_views_from_ms": round(after["liveEnded"] - press["t"], 1) if after["liveEnded"] else None,
         "pause_button_shows_paused": after["pressedFalse"],
         "epochs_after_pause": epoch_after - server_at_press,
         "display_epochs_behind_at_press": server_at_press - press["epoch"],
@@ -287,7 +305,9 @@ def report_live(live: dict[str, Any]) -> str:
         f"  tooltip while playing: shown {live['tooltip_shown_while_playing']}, "
         f"follows {live['tooltip_text_follows']}\n"
         f"  pause: stream closed after {live['pause_stream_closed_ms']} ms, display still after "
-        f"{live['pause_display_stopped_ms']} ms, {live['epochs_after_pause']} epoch(s) trained after the press, "
+        f"{live['pause_display_stopped_ms']} ms ({live['pause_frames_after_press']} live frame(s) after the press; "
+        f"the views drawn in full from {live['pause_full_views_from_ms']} ms), "
+        f"{live['epochs_after_pause']} epoch(s) trained after the press, "
         f"display {live['display_epochs_behind_at_press']} epoch(s) behind the stream at the press\n"
         f"  targets met: {met}\n"
         f"  (load average {live['load_average_1min']}; {os.cpu_count()} CPUs)"

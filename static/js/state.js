@@ -26,6 +26,7 @@ export const INITIAL = {
   timeline: [], // [{label, W, b, step, epoch, historyLength}]
   timelineIndex: -1,
   playing: false,
+  live: false, // the views are drawn live: from Play until the stream has closed and the final network is in
   diverged: null, // {message, stage, quantity, layer, where}
   diagramMode: "auto",
   layerView: "auto", // "auto" | "nodes" | "layers": the node diagram or the wide-layer view
@@ -117,8 +118,10 @@ export const ACTIONS = {
     timeline[i] = { ...entry, optimizerState };
     return { timeline };
   },
-  playStarted: (s) => ({ playing: true, update: null, stage: depthOf(s), errors: errors(s, "train", null) }),
+  playStarted: (s) => ({ playing: true, live: true, update: null, stage: depthOf(s), errors: errors(s, "train", null) }),
   playStopped: (s) => (s.playing ? { playing: false } : null),
+  /** The stream has closed and the final network is in: the views are drawn in full again (once). */
+  liveEnded: (s) => (s.live ? { live: false } : null),
   /** One drawn frame of live training: the epochs since the last frame and the newest snapshot. */
   liveFrame: (s, records, snap, withTrace) => {
     const patch = { history: records.length ? s.history.concat(records) : s.history };

@@ -26,6 +26,7 @@ export function createPlayer(lab, { sched, perf }) {
     token++;
     if (stream) stream.abort();
     act.playStopped();
+    act.liveEnded();
   }
 
   async function runStream(net, body, onEvent, controller) {
@@ -84,7 +85,8 @@ export function createPlayer(lab, { sched, perf }) {
       else if (kind === "error") runIn.failed = JSON.parse(text).detail;
       if (stale()) askStop();
       // Each epoch event is followed by its snapshot: a frame is asked for once both are here.
-      if (kind === "snapshot") sched.frame("play-frame", draw);
+      // After Pause, the epochs still arriving are drawn once, in one frame when the stream ends.
+      if (kind === "snapshot" && s.playing) sched.frame("play-frame", draw);
     };
 
     try {
@@ -117,15 +119,21 @@ export function createPlayer(lab, { sched, perf }) {
     }
     if (s.playing && my === token) act.playStopped();
     hooks.finished();
-    if (my === token && s.network && s.network.id === net.id) {
-      // One consistent last frame: the network, its boundary and the trace after the last epoch.
-      try {
-        await lab.refreshNetwork();
-      } catch (err) {
-        act.errorSet("train", err.message);
+    try {
+      if (my === token && s.network && s.network.id === net.id) {
+        // One consistent last frame: the network, its boundary and the trace after the last epoch.
+        try {
+          await lab.refreshNetwork();
+        } catch (err) {
+          act.errorSet("train", err.message);
+        }
+        act.timelinePushed(`trained to epoch ${s.network.epoch}`);
+        await lab.refreshAll();
       }
-      act.timelinePushed(`trained to epoch ${s.network.epoch}`);
-      await lab.refreshAll();
+    } finally {
+      // Until here the views were drawn live (cheap): the full paused draw happens once, now,
+      // not at the press and again for each late epoch and refresh.
+      if (my === token) act.liveEnded();
     }
   }
 
@@ -139,8 +147,10 @@ export function createPlayer(lab, { sched, perf }) {
     },
     async toggle() {
       if (s.playing) {
-        // Pause: the server stops between two epochs; every epoch it trained still lands.
+        // Pause: the server stops between two epochs; every epoch it trained still lands, drawn
+        // in one last frame when the stream has ended (the frame asked for is dropped).
         act.playStopped();
+        sched.cancel("play-frame");
         if (stream) stream.pause();
         return;
       }

@@ -8,6 +8,9 @@
 // most every 250 ms, the loss curves every 500 ms. A view that is off screen is not drawn while
 // playing: its memo keeps the inputs it last drew, so it draws once it is back on screen (the
 // scheduler's onScreen) or when training stops. The scheduler times each part (sched.costs).
+// "While playing" is s.live: from Play until the stream has closed after Pause and the final
+// network is in, so the views are drawn in full once, not at the press and again for each late
+// epoch and refresh.
 
 import { isBackward, lastStage, stageName } from "../stages.js";
 import * as builderView from "../views/builder.js";
@@ -39,7 +42,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
    */
   const shows = (id) => {
     const onScreen = sched.onScreen($(id), wake);
-    return !s.playing || onScreen;
+    return !s.live || onScreen;
   };
 
   function core() {
@@ -53,43 +56,43 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         const stage = Math.min(s.stage, lastStage(L));
         sched.timed("extras", () => extras.render({ s, sched, $ }));
         const wide = extras.layerViewShown(s);
-        if (!wide && shows("diagram")) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges, s.playing], () => {
+        if (!wide && shows("diagram")) sched.memo("diagram", [net, s.trace, stage, s.diagramMode, s.diverged, s.layerView, s.topEdges, s.live], () => {
           const mode = s.diagramMode === "auto" ? (isBackward(stage, L) ? "gradients" : "values") : s.diagramMode;
           const modeText = `(${mode === "gradients" ? "gradients: \u2207W, \u2207b, \u2207a | \u2207h" : "values: W, b, a | h"})`;
           if ($("diagram-mode").textContent !== modeText) $("diagram-mode").textContent = modeText; // no relayout per frame
-          diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, live: s.playing, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
+          diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, live: s.live, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
         });
-        const eqInputs = [net, s.trace, stage, s.update];
+        const eqInputs = [net, s.trace, stage, s.update, s.live];
         if (!sched.memoSame("equations", eqInputs) && shows("equations")) {
-          const drawEquations = () => sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.playing, () => {
+          const drawEquations = () => sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.live, () => {
             if (!s.network) return;
             const depth = s.network.config.sizes.length - 1;
-            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(depth)), s.update], () => {
+            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(depth)), s.update, s.live], () => {
               const st = Math.min(s.stage, lastStage(depth));
               $("eq-step").textContent = `\u00B7 ${stageName(st, depth)}`;
-              equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update, live: s.playing });
+              equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update, live: s.live });
             });
           });
           // While playing, drawing the equations in full (Play shows the output layer's: a new
           // stage) fits them to the panel by drawing them up to four times: that runs in a task of
           // its own, not in the one that draws the frame (together they would be a long task).
-          const full = s.playing && equationsView.drawsInFull($("equations"), { config: cfg, trace: s.trace, stage, update: s.update, live: true });
+          const full = s.live && equationsView.drawsInFull($("equations"), { config: cfg, trace: s.trace, stage, update: s.update, live: true });
           if (full) sched.debounce("equations-full", 0, drawEquations);
           else drawEquations();
         }
         // Paused with a traced example: fit the equations Play will show (the output layer's) now,
         // while idle, so that Play's first frame draws them once instead of fitting them.
-        if (!s.playing && s.trace && shows("equations")) {
+        if (!s.live && s.trace && shows("equations")) {
           sched.idle("equations-prefit", 300, () => {
             const n = s.network;
-            if (s.playing || !n || !s.trace) return;
+            if (s.live || !n || !s.trace) return;
             sched.timed("equations-prefit", () => equationsView.prefit($("equations"), { config: n.config, W: n.W, b: n.b, trace: s.trace, stage: n.config.sizes.length - 1, update: null, live: true }));
           });
         }
-        if (shows("layers")) sched.memo("layers", [net, s.trace, stage, s.playing], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.playing }));
+        if (shows("layers")) sched.memo("layers", [net, s.trace, stage, s.live], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.live }));
         if (shows("example")) sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
         if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer]) && shows("dataplot")) pendingPlots.add("dataplot");
-        if (!sched.memoSame("training", [s.history, net]) && shows("training")) pendingPlots.add("training");
+        if (!sched.memoSame("training", [s.history, net, s.live]) && shows("training")) pendingPlots.add("training");
       }
       // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
       const unbuilt = !net && !!s.errors.build;
@@ -126,11 +129,11 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         });
       }
       // While playing, the curves never share a task with the boundary: they follow in their own.
-      if (pendingPlots.has("training") && s.playing && drewData) sched.debounce("plots", 0, plots);
+      if (pendingPlots.has("training") && s.live && drewData) sched.debounce("plots", 0, plots);
       else if (pendingPlots.has("training")) {
-        const drew = sched.throttle("curves", CURVES_EVERY_MS, s.playing, () => {
+        const drew = sched.throttle("curves", CURVES_EVERY_MS, s.live, () => {
           pendingPlots.delete("training");
-          sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.playing })));
+          sched.memo("training", [s.history, s.network, s.live], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.live })));
         });
         if (!drew) sched.timed("summary", () => trainingView.renderSummary($("training"), { history: s.history })); // the newest epoch's numbers now
       }
