@@ -12,8 +12,14 @@ initialisations (36/38 = 94.7%), which is why the split is fixed here.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,6 +124,42 @@ def test_same_seed_gives_identical_parameters_and_history() -> None:
         (net1, res1), (net2, res2) = _fit(3, optimizer=optimizer), _fit(3, optimizer=optimizer)
         assert res1.history == res2.history  # every float of every record, exactly
         assert snapshot(net1) == snapshot(net2)
+
+
+# The same training in a fresh interpreter: the history and parameters as exact text (float.hex, bytes).
+_FINGERPRINT = """
+import hashlib
+import ffnn_core as f
+from ffnn_core.datasets import make_dataset
+d = make_dataset("moons", seed=1)
+digest = hashlib.sha256()
+for name in f.OPTIMIZERS:
+    net = f.Network.create(f.NetworkConfig.build([2, 6, 5, 2], ["tanh", "sigmoid"], seed=3))
+    result = f.train(net, d.X_train, d.y_train, epochs=3, batch_size=10, optimizer=f.Optimizer(name, eta=0.05),
+                     X_test=d.X_test, y_test=d.y_test)
+    for r in result.history:
+        floats = [r.train_loss, r.test_loss, r.train_accuracy, r.test_accuracy, *r.grad_W_norms, *r.grad_a_norms]
+        digest.update(" ".join(float(x).hex() for x in floats).encode())
+    for p in net.W + net.b:
+        digest.update(p.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_same_seed_gives_the_same_bits_in_separate_processes() -> None:
+    # Nothing may depend on the process: hash seeds (set and dict order), memory addresses, import order.
+    root = Path(__file__).resolve().parents[2]
+    digests = set()
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        run = subprocess.run([sys.executable, "-c", _FINGERPRINT], env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        digests.add(run.stdout.strip())
+    here = io.StringIO()
+    with contextlib.redirect_stdout(here):
+        exec(_FINGERPRINT, {})
+    digests.add(here.getvalue().strip())
+    assert len(digests) == 1, digests
 
 
 def test_different_seed_gives_different_parameters_and_history() -> None:
