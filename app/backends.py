@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from app.admission import SlidingWindows
+
 BUSY: Literal["busy"] = "busy"  # acquire: another holder has the lease
 GONE: Literal["gone"] = "gone"  # write, renew: no such network (deleted or expired)
 LOST: Literal["lost"] = "lost"  # write, renew: the lease ran out and another request took or changed it
@@ -95,6 +97,12 @@ class Backend(Protocol):
         (never a leased one); the ids deleted."""
         ...
 
+    def count_creation(self, client: str, now: float, window_seconds: float, limit: int) -> float | None:
+        """Count one network created by ``client`` at ``now`` (the store's clock) unless it created
+        ``limit`` since ``now - window_seconds``: None when counted, else the seconds until the
+        oldest of those leaves the window (not counted)."""
+        ...
+
     def count(self) -> int: ...
 
     def close(self) -> None: ...
@@ -131,6 +139,7 @@ class MemoryBackend:
 
     def __init__(self) -> None:
         self._rows: dict[str, _Row] = {}
+        self._creations = SlidingWindows()
         self._mutex = threading.Lock()  # the store calls from the event loop; tests from threads too
 
     def insert(self, network_id: str, record: bytes, last_used: float, client: str | None) -> None:
@@ -224,6 +233,10 @@ class MemoryBackend:
                     del self._rows[network_id]
                     gone.append(network_id)
             return gone
+
+    def count_creation(self, client: str, now: float, window_seconds: float, limit: int) -> float | None:
+        with self._mutex:
+            return self._creations.count(client, now, window_seconds, limit)
 
     def count(self) -> int:
         return len(self._rows)

@@ -166,7 +166,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.creations = CreationLimiter(settings.max_creations_per_client, settings.creation_window_seconds, clock)
+    app.state.creations = CreationLimiter(settings.max_creations_per_client, settings.creation_window_seconds)
     app.state.streams = training.StreamCount()
     errors.install(app)
     openapi.install(app)

@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS networks (
     stop        INTEGER NOT NULL DEFAULT 0  -- someone asked that training to stop
 );
 CREATE INDEX IF NOT EXISTS networks_by_last_used ON networks (last_used);
+CREATE TABLE IF NOT EXISTS creations (      -- networks created per client, within the window only
+    client TEXT NOT NULL,
+    at     REAL NOT NULL                    -- the store's clock (seconds)
+);
+CREATE INDEX IF NOT EXISTS creations_by_client ON creations (client, at);
+CREATE INDEX IF NOT EXISTS creations_by_time ON creations (at);
 """
 # A write or renewal by ``holder``: its lease, or nobody's and the version it read (app.backends).
 _FENCE = "id = ? AND ((holder = ? AND lease_until > ?) OR ((holder IS NULL OR lease_until <= ?) AND version = ?))"
@@ -229,6 +235,16 @@ class SqliteBackend:
                 conn.executemany("DELETE FROM networks WHERE id = ?", victims)
                 gone += [i for (i,) in victims]
             return gone
+
+    def count_creation(self, client: str, now: float, window_seconds: float, limit: int) -> float | None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM creations WHERE at <= ?", (now - window_seconds,))  # every client's old ones
+            window = conn.execute("SELECT count(*), min(at) FROM creations WHERE client = ?", (client,))
+            count, oldest = window.fetchone()
+            if count >= limit:
+                return float(oldest) + window_seconds - now
+            conn.execute("INSERT INTO creations (client, at) VALUES (?, ?)", (client, now))
+            return None
 
     def count(self) -> int:
         (count,) = self._connect().execute("SELECT count(*) FROM networks").fetchone()

@@ -3,12 +3,14 @@
 Keys (under ``bpl:``): ``n:<id>`` a hash with the binary record (``app.records``), version,
 last_used, client and training marks; ``l:<id>`` the lease, a string holding its holder with a
 Redis expiry (so a dead holder's lease simply runs out); ``lru`` a sorted set of ids by last use,
-for expiry and the least-recently-used cap. Every operation that reads then writes is one Lua
-script, so it is atomic across all workers on all machines.
+for expiry and the least-recently-used cap; ``c:<client>`` the times that client created networks
+(the per-client creation limit, shared by every worker). Every operation that reads then writes is
+one Lua script, so it is atomic across all workers on all machines.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Literal
 
 import redis
@@ -72,6 +74,16 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
 if tonumber(redis.call('HGET', KEYS[1], 'last_used')) >= tonumber(ARGV[1]) then return 1 end
 return 0
 """
+_COUNT_CREATION = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return tostring(tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return false
+"""
 _SWEEP = """
 local p = ARGV[4]
 local gone = {}
@@ -115,6 +127,7 @@ class RedisBackend:
         self._acquire, self._write, self._release = register(_ACQUIRE), register(_WRITE), register(_RELEASE)
         self._renew, self._mark, self._stop = register(_RENEW), register(_MARK_TRAINING), register(_REQUEST_STOP)
         self._exists, self._sweep = register(_EXISTS), register(_SWEEP)
+        self._count_creation = register(_COUNT_CREATION)
 
     def insert(self, network_id: str, record: bytes, last_used: float, client: str | None) -> None:
         key = _keys(network_id)[0]
@@ -182,6 +195,14 @@ class RedisBackend:
     def sweep(self, expired_before: float, max_networks: int, evict_before: float) -> list[str]:
         gone = self._sweep(keys=[LRU], args=[repr(expired_before), max_networks, repr(evict_before), PREFIX])
         return [g.decode() if isinstance(g, bytes) else str(g) for g in gone]
+
+    def count_creation(self, client: str, now: float, window_seconds: float, limit: int) -> float | None:
+        # one sorted set of creation times per client, gone once its window is over
+        key, member = f"{PREFIX}c:{client}", f"{now!r}:{secrets.token_hex(4)}"
+        wait = self._count_creation(
+            keys=[key], args=[repr(now), repr(window_seconds), limit, member, _ms(window_seconds) + 1000]
+        )
+        return None if wait is None else float(wait)
 
     def count(self) -> int:
         return int(self.client.zcard(LRU))

@@ -183,6 +183,13 @@ class Store:
     async def sweep_async(self) -> list[str]:
         return await self._call(self.sweep)
 
+    async def count_creation(self, client: str, window_seconds: float, limit: int) -> float | None:
+        """Count one network created by ``client`` unless it created ``limit`` within the last
+        ``window_seconds`` (counted in the backend: every worker shares the count); None when
+        counted, else the seconds until it may create again."""
+        now = self.clock()
+        return await self._call(lambda: self.backend.count_creation(client, now, window_seconds, limit))
+
     def count(self) -> int:
         return self.backend.count()
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.backends import Backend, MemoryBackend
 from app.main import create_app
+from app.persistence import SqliteBackend
+from app.redis_store import RedisBackend
 from app.settings import Settings
+from tests.servers import RedisServer
 
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what this project pins
     warnings.simplefilter("ignore")
@@ -103,3 +108,30 @@ def run_async(coroutine: Any) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+NetworkBackend = Callable[[], Backend]  # another connection to the same store (another worker)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def connect(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NetworkBackend]:
+    """Connections to one store, as many as the test asks for (memory: one shared instance)."""
+    made: list[Backend] = []
+    shared = MemoryBackend()
+    redis_url = ""
+    if request.param == "redis":
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        redis_url = redis_server.url
+
+    def connection() -> Backend:
+        if request.param == "memory":
+            return shared
+        sqlite = request.param == "sqlite"
+        backend: Backend = SqliteBackend(tmp_path / "store.sqlite3") if sqlite else RedisBackend(redis_url)
+        made.append(backend)
+        return backend
+
+    yield connection
+    for backend in made:
+        backend.close()

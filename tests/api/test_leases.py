@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -20,42 +18,14 @@ import httpx
 import pytest
 
 from app import offload
-from app.backends import BUSY, Backend, MemoryBackend
+from app.backends import BUSY
 from app.main import create_app
-from app.persistence import SqliteBackend
-from app.redis_store import RedisBackend
 from app.routes import compute
 from app.store import LeaseLostError, Store
 from ffnn_core import Network, NetworkConfig
-from tests.api.conftest import API, assert_error, make_settings, run_async
-from tests.servers import RedisServer
+from tests.api.conftest import API, NetworkBackend, assert_error, make_settings, run_async
 
 LEASE_SECONDS = 0.3
-NetworkBackend = Callable[[], Backend]  # another connection to the same store (another worker)
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def connect(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NetworkBackend]:
-    """Connections to one store, as many as the test asks for (memory: one shared instance)."""
-    made: list[Backend] = []
-    shared = MemoryBackend()
-    redis_url = ""
-    if request.param == "redis":
-        redis_server: RedisServer = request.getfixturevalue("redis_server")
-        redis_server.flush()
-        redis_url = redis_server.url
-
-    def connection() -> Backend:
-        if request.param == "memory":
-            return shared
-        sqlite = request.param == "sqlite"
-        backend: Backend = SqliteBackend(tmp_path / "store.sqlite3") if sqlite else RedisBackend(redis_url)
-        made.append(backend)
-        return backend
-
-    yield connection
-    for backend in made:
-        backend.close()
 
 
 def network() -> Network:
