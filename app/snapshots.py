@@ -38,8 +38,8 @@ def snapshotter(entry: Entry, body: TrainStreamRequest, session: Session) -> Cal
         batch = inputs.examples(spec.trace, entry, settings, need_targets=True)
         assert batch.targets is not None
         trace_args = (batch.X, batch.targets, inputs.drop_g_prime_layer(spec.trace.drop_g_prime_layer, network))
-    surface_points = 0 if surface_args is None else surface_args[2] ** network.config.sizes[0]
-    answers.check_snapshot(network, surface_points, 0 if trace_args is None else trace_args[0].shape[0], settings)
+    trace_rows = 0 if trace_args is None else trace_args[0].shape[0]
+    answers.check_snapshot(network, spec.surface_resolution, trace_rows, settings)
 
     def snapshot(net: Network) -> bytes:
         parameters_found = first_non_finite_parameters(net)  # one scan for both the snapshot and its surface

@@ -10,8 +10,9 @@ _ERRORS = {
     400: "The body could not be read (e.g. not UTF-8, or a bad Content-Length).",
     404: "No network with this id (never created, deleted, or expired).",
     413: "The request body is larger than max_body_bytes.",
-    422: "Invalid input: malformed JSON, wrong types, values out of range, or a request that does not fit "
-    "this network; `detail` says what is wrong and what is allowed.",
+    422: "Invalid input: malformed JSON, wrong types, values out of range, a request that does not fit "
+    "this network, or an answer that would be larger than max_answer_bytes (refused before any work); "
+    "`detail` says what is wrong and what is allowed.",
 }
 
 

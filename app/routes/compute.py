@@ -211,6 +211,7 @@ async def gradcheck(
             f"this check would probe {count} entries, more than max_gradcheck_entries = "
             f"{settings.max_gradcheck_entries}; set max_entries (per tensor) or choose layers"
         )
+    answers.check_gradcheck(network, count, settings)
     N = batch.X.shape[0]
     work = count * N * network.config.n_parameters
     if work > settings.max_gradcheck_work:
@@ -274,6 +275,7 @@ async def surface(session: NetworkDep, query: Annotated[SurfaceQuery, Query()]) 
     settings = session.settings
     network = entry.network
     n_0 = check_surface(network, query.resolution, settings, "resolution")
+    answers.check_surface(network, query.resolution, settings)
     data = entry.dataset
     X = np.concatenate([data.X_train, data.X_test]) if data is not None else None
     x1 = _range(query.x1_min, query.x1_max, X[:, 0] if X is not None else None, "x1")

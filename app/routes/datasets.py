@@ -9,8 +9,8 @@ import numpy as np
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from app import encoding, examples, offload
-from app.deps import NetworkDep
+from app import answers, encoding, examples, offload
+from app.deps import NetworkDep, SettingsDep
 from app.errors import InvalidInputError, core_errors
 from app.routes import BODY_ERRORS, errors
 from app.schemas import DatasetInfo, DatasetPoints, DatasetQuery
@@ -52,11 +52,16 @@ DatasetNameParam = Annotated[
     responses={200: examples.json_example(examples.dataset_points()), **errors(404, 422)},
     summary="Draw a dataset",
 )
-async def get_dataset(name: DatasetNameParam, query: Annotated[DatasetQuery, Query()]) -> Response:
+async def get_dataset(
+    name: DatasetNameParam, query: Annotated[DatasetQuery, Query()], settings: SettingsDep
+) -> Response:
     """The dataset's points, split into train and test parts, exactly as a network attached to
     the same spec sees them."""
     if name not in DATASETS:
         raise InvalidInputError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}", status_code=404)
+    info = DATASETS[name]
+    n = min(info.default_n if query.n is None else query.n, info.max_n)  # a larger n is the core's 422
+    answers.check_dataset(n, info.n_inputs, 1 if info.task == "classification" else info.n_outputs, settings)
     spec = DatasetSpec(name=name, **query.model_dump())
     with core_errors():
         data = spec.load()
@@ -95,6 +100,7 @@ async def projection(session: NetworkDep, body: ProjectionRequest) -> Response:
     if k > L:
         raise InvalidInputError(f"layer must be 0..{L} (h_0 = x up to h_L = y_hat), got {k}")
     width = network.config.sizes[k]
+    answers.check_projection(network, k, data.X_train.shape[0] + data.X_test.shape[0], session.settings)
     basis = body.basis
     if basis is not None:
         if (
@@ -159,6 +165,7 @@ async def evaluation(
         raise InvalidInputError(f"an evaluation needs a classification dataset; {data.info.name!r} is {data.info.task}")
     n_classes = data.info.n_classes
     X, y = _split_rows(data, split)
+    answers.check_evaluation(X.shape[0], n_classes, session.settings)
 
     def compute() -> bytes:
         trace = forward(network, X)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
-from app import encoding, examples, inputs, offload
+from app import answers, encoding, examples, inputs, offload
 from app.deps import NetworkDep
 from app.derivation_schemas import DerivationRequest, DerivationResult, PathsRequest, PathsResult
 from app.errors import core_errors
@@ -96,6 +96,7 @@ async def derivation(
     grad_W_k, grad_b_k (batch means): its terms, each a product of factors with their values and where they
     live, the result from the terms, and the backward trace's own value beside it. Changes nothing."""
     network, X, targets = _examples(session, body)
+    answers.check_derivation(network, body.quantity, body.layer, X.shape[0], session.settings)
 
     def compute() -> Response:
         return encoding.json_response(derivation_payload(network, backward(network, X, targets), body))
@@ -120,6 +121,7 @@ async def weight_paths(
     mean; the largest ``max_paths`` listed (limit 1000), the rest summed. The shares add up to grad_W_k[i,j].
     Changes nothing."""
     network, X, targets = _examples(session, body)
+    answers.check_paths(network, body.layer, body.max_paths, session.settings)
 
     def compute() -> Response:
         return encoding.json_response(paths_payload(network, backward(network, X, targets), body))

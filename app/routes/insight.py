@@ -117,16 +117,18 @@ class WhatIfResult(BaseModel):
 
 
 Compute = Callable[[BackwardTrace, Network], dict[str, Any]]
-Bound = Callable[[Network, int], None]  # raises when the answer for N examples would be too large
+Bound = Callable[[Network, int], object]  # raises when the answer for N examples would be too large
 
 
-async def _traced(session: Session, body: TargetsRequest, compute: Compute, bound: Bound | None = None) -> Response:
-    """Backward on the request's examples under the network's lock, then ``compute(trace, network)``."""
+async def _traced(
+    session: Session, body: TargetsRequest, compute: Compute, bound: Bound, *, passes: int = 1
+) -> Response:
+    """Backward on the request's examples under the network's lock, then ``compute(trace, network)``;
+    ``passes``: how many passes over the examples that is (backward counts one), for where it runs."""
     entry = session.entry
     batch = inputs.examples(body, entry, session.settings, need_targets=True)
     network = entry.network
-    if bound is not None:
-        bound(network, batch.X.shape[0])
+    bound(network, batch.X.shape[0])
     targets = batch.targets
     assert targets is not None
 
@@ -137,7 +139,7 @@ async def _traced(session: Session, body: TargetsRequest, compute: Compute, boun
         content["diverged"] = encoding.divergence(first_non_finite_backward(trace))
         return encoding.json_response(content)
 
-    work = network.config.n_parameters * batch.X.shape[0]
+    work = network.config.n_parameters * batch.X.shape[0] * passes
     response = await offload.run(run, work=work, inline_limit=session.settings.inline_work_limit)
     return response
 
@@ -169,7 +171,7 @@ async def blame(
             "terms": [{"i": t.i, "weight": t.weight, "grad_a": t.grad_a, "term": t.term} for t in b.terms],
         }
 
-    return await _traced(session, body, compute)
+    return await _traced(session, body, compute, lambda network, N: answers.check_blame(network, session.settings))
 
 
 @router.post(
@@ -232,7 +234,9 @@ async def diagnostics(
             "alert": None if alert is None else vars(alert),
         }
 
-    return await _traced(session, body, compute)
+    return await _traced(
+        session, body, compute, lambda network, N: answers.check_diagnostics(network, session.settings)
+    )
 
 
 @router.post(
@@ -261,4 +265,8 @@ async def what_if(
             "loss": trace.loss,
         }
 
-    return await _traced(session, body, compute)
+    etas = len(body.etas)
+    # one backward, then one forward pass per eta: 200 etas are 200 passes, not one
+    return await _traced(
+        session, body, compute, lambda network, N: answers.check_what_if(etas, session.settings), passes=1 + etas
+    )

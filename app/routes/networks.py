@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
-from app import encoding, examples, inputs
+from app import answers, encoding, examples, inputs
 from app.admission import CREATION_RESPONSES, admit_creation
 from app.deps import NetworkDep, NetworkId, SettingsDep, StoreDep
 from app.errors import InvalidInputError
@@ -82,6 +82,7 @@ async def create_network(
         seed=body.seed,
         settings=settings,
     )
+    answers.check_network(config, settings)
     spec = inputs.dataset_spec(body.dataset) if body.dataset is not None else None
     network = Network.create(config)
     _attach(network, spec)
@@ -127,6 +128,7 @@ async def import_network(
         seed=cfg.seed,
         settings=settings,
     )
+    answers.check_network(config, settings)
     W, b = inputs.parameters(_finite(body.W, "W"), _finite(body.b, "b"), config.sizes)
     state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
     spec = inputs.dataset_spec(body.dataset) if body.dataset is not None else None
@@ -138,12 +140,13 @@ async def import_network(
 @router.get(
     "/networks/{network_id:network_id}",
     response_model=NetworkPublic,
-    responses={**_NETWORK_200, **errors(404)},
+    responses={**_NETWORK_200, **errors(404, 422)},
     summary="Read a network",
 )
 async def read_network(session: NetworkDep) -> Response:
     """Config, parameters W_1..W_L and b_1..b_L, step and epoch counters."""
     entry = session.entry
+    answers.check_network(entry.network.config, session.settings)
     return _entry_response(entry)
 
 
@@ -185,6 +188,7 @@ async def put_parameters(
 ) -> Response:
     """Replace W_1..W_L and b_1..b_L; every shape is checked and nothing changes on error."""
     entry = session.entry
+    answers.check_network(entry.network.config, session.settings)
     W, b = inputs.parameters(body.W, body.b, entry.network.config.sizes)
     entry.network.set_parameters(W, b)
     entry.mark_changed()
@@ -218,6 +222,7 @@ async def patch_parameter(
     """W_k[i, j] or b_k[i] (0-based i, j) to ``value``."""
     entry = session.entry
     network = entry.network
+    answers.check_network(network.config, session.settings)
     sizes, L, k = network.config.sizes, network.config.L, body.layer
     if not 1 <= k <= L:
         raise InvalidInputError(f"layer: this network has layers 1..{L}, got {k}")
@@ -240,12 +245,13 @@ async def patch_parameter(
 @router.post(
     "/networks/{network_id:network_id}/reset",
     response_model=NetworkPublic,
-    responses={**_NETWORK_200, **errors(404)},
+    responses={**_NETWORK_200, **errors(404, 422)},
     summary="Re-initialise from the seed",
 )
 async def reset_network(session: NetworkDep) -> Response:
     """Exactly the first parameters again (same seed); step, epoch and optimiser state start over."""
     entry = session.entry
+    answers.check_network(entry.network.config, session.settings)
     entry.network.reset()
     entry.mark_changed()
     return _entry_response(entry)
@@ -254,11 +260,12 @@ async def reset_network(session: NetworkDep) -> Response:
 @router.get(
     "/networks/{network_id:network_id}/export",
     response_model=NetworkDocument,
-    responses={200: examples.json_example(examples.export(), "The network document"), **errors(404)},
+    responses={200: examples.json_example(examples.export(), "The network document"), **errors(404, 422)},
     summary="Export a network document",
 )
 async def export_network(session: NetworkDep) -> Response:
     """The whole network as one JSON document; POST it to /networks/import for an identical copy."""
     entry = session.entry
+    answers.check_network(entry.network.config, session.settings, entry.network.optimizer_state)
     document: dict[str, Any] = entry.document()
     return encoding.json_response(encoding.export_document(document, entry.network))

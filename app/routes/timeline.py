@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body
 from pydantic import Field
 from starlette.responses import Response
 
-from app import encoding, inputs
+from app import answers, encoding, inputs
 from app.deps import NetworkDep
 from app.routes import BODY_ERRORS, errors
 from app.schemas import MAX_COUNT, STATE_DOCUMENT, Matrix, NetworkPublic, OptimizerState, StrictModel, Vector
@@ -58,6 +58,7 @@ async def put_state(
     checked first and nothing changes on error."""
     entry = session.entry
     network = entry.network
+    answers.check_network(network.config, session.settings)
     W, b = inputs.parameters(body.W, body.b, network.config.sizes)
     state = inputs.optimizer_state(body.optimizer_state.model_dump(by_alias=True, exclude_none=True), W, b)
     network.set_parameters(W, b)

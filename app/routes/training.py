@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from app import encoding, examples, snapshots, training_loop
+from app import answers, encoding, examples, snapshots, training_loop
 from app.deps import KnownNetworkId, NetworkDep, NetworkId, Session, StoreDep
 from app.routes import BODY_ERRORS, errors
 from app.schemas import TrainRequest, TrainResult, TrainStop, TrainStreamRequest
@@ -69,6 +69,7 @@ async def train_network(
     """Minibatch gradient descent on the attached dataset; answers the per-epoch history."""
     entry = session.entry
     run = training_loop.prepare(entry, body, session)
+    answers.check_history(entry.network, run.epochs, session.settings)
     outcome = await training_loop.train_epochs(entry, run, session)
     fields = outcome.fields(entry.network)
     fields["history"] = [encoding.epoch_record(r) for r in outcome.history]
@@ -154,6 +155,7 @@ async def train_stream(
     session = Session(entry, session_store, settings)
     try:
         run = training_loop.prepare(entry, body, session)
+        answers.check_history(entry.network, 1, settings, stream=True)
         snapshot = snapshots.snapshotter(entry, body, session)
     except BaseException:
         await store.release(entry, save=False)
