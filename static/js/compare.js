@@ -202,6 +202,8 @@ function bind() {
 }
 
 async function init() {
+  // On a phone the comparison comes first: the form starts folded under its summary line.
+  if (window.matchMedia("(max-width: 900px)").matches) $("cmp-form-box").open = false;
   bind();
   try {
     const [meta, datasets] = await Promise.all([api.meta(), api.datasets()]);

@@ -10,76 +10,11 @@
 
 import { bindEditClicks } from "../editclick.js";
 import { bindRoving, pressAt, refreshRoving } from "../keynav.js";
-import { divergingColor, fmt, full, maxAbs } from "../format.js";
+import { divergingColor, fmt, maxAbs } from "../format.js";
+import { compact, geometry, halfPath, placeNumber, s, set, setText, sub, text } from "./diagramshape.js";
+import { bindTips, exact } from "./diagramtips.js";
+export { sub };
 import { backwardKnown, forwardKnown, gradHKnown, litLayer } from "../stages.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-const SUB = "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089";
-export const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
-
-function s(tag, attrs = {}) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) node.setAttribute(k, String(v));
-  return node;
-}
-
-function text(x, y, content, cls, extra = {}) {
-  const t = s("text", { x, y, class: cls, "text-anchor": "middle", "dominant-baseline": "central", ...extra });
-  t.textContent = content;
-  return t;
-}
-
-/** Set an attribute only when it changes (null removes it). */
-function set(node, name, value) {
-  const v = value === null || value === undefined ? null : String(value);
-  if (node.getAttribute(name) === v) return;
-  if (v === null) node.removeAttribute(name);
-  else node.setAttribute(name, v);
-}
-
-function setText(node, value) {
-  if (node.textContent !== value) node.textContent = value;
-}
-
-/** Half a neuron (side -1: the a half, +1: the h half): a half-circle of radius r, or half a pill
- * of half-width w when its numbers need more room than r. */
-function halfPath(cx, cy, r, w, side) {
-  if (w <= r) return `M ${cx} ${cy - r} A ${r} ${r} 0 0 ${side > 0 ? 1 : 0} ${cx} ${cy + r} Z`;
-  const end = (cx + side * (w - r)).toFixed(1);
-  return `M ${cx} ${cy - r} H ${end} A ${r} ${r} 0 0 ${side > 0 ? 1 : 0} ${end} ${cy + r} H ${cx} Z`;
-}
-
-/** A half-neuron's number, centred in its half when it fits, else pushed out from the divider
- * (side -1: a on the left, +1: h on the right), so the two numbers never run into each other. */
-function placeHalf(node, value, cx, side, r, font) {
-  if (node.textContent === value) return;
-  node.textContent = value;
-  const off = Math.max(r * 0.5, textWidth(value, font) / 2 + 2.5);
-  set(node, "x", (cx + side * off).toFixed(1));
-}
-
-/** At most about 4 characters, to fit half a neuron: .79, -.19, 1.1, 12, 3e-3 (hover for exact). */
-function compact(v) {
-  if (v === null) return "NaN";
-  const a = Math.abs(v);
-  const sign = v < 0 ? "\u2212" : "";
-  if (a === 0) return "0";
-  if (a >= 100) return sign + a.toExponential(0).replace("+", "");
-  if (a >= 10) return sign + a.toFixed(0);
-  if (a >= 1) return sign + a.toFixed(1);
-  if (a >= 0.0095) return sign + (a >= 0.995 ? "1.0" : a.toFixed(2).replace(/^0/, "")); // 0.999 is 1.0, not 1.00
-  return sign + a.toExponential(0).replace("-", "\u2212");
-}
-
-const exact = (v) => (v === undefined ? "not computed yet" : v === null ? "non-finite" : full(v));
-
-/** Rough width of a short label in px (DejaVu/system sans metrics), to place text before it is drawn. */
-const CHAR_EM = { "\u2212": 0.84, "-": 0.36, ".": 0.32, "e": 0.62, " ": 0.32, "\u00B7": 0.32, "|": 0.34 };
-export function textWidth(str, px) {
-  let em = 0;
-  for (const ch of str) em += CHAR_EM[ch] ?? (/[0-9]/.test(ch) ? 0.64 : 0.6);
-  return em * px;
-}
 
 /** The type sizes the page asks for (CSS --dg-font for the numbers, --dg-label for the layer labels):
  * 10 and 11.5 px normally, >= 20 px in projector mode (room.css). */
@@ -105,54 +40,6 @@ function observedSize(element) {
 // While playing, a size change of up to this many px keeps the SVG (its viewBox scales to the new
 // box): rebuilding every element is one long task. The exact size is drawn when play stops.
 const LIVE_SIZE_SLACK_PX = 24;
-
-function geometry(size, type, sizes, heads, targetsHead) {
-  const L = sizes.length - 1;
-  const { font, label } = type;
-  const f = Math.max(1, font / 10); // 1 on the normal page: its geometry is unchanged
-  const width = Math.max(size.w, 320);
-  const height = Math.max(size.h, 200);
-  const maxN = Math.max(...sizes);
-  // A number is at most about 4 characters (compact()); half a neuron is at least that wide (a
-  // circle of radius r, or a pill of half-width w > r when the numbers need more than r).
-  const numberHalf = textWidth("\u2212.00", font) + 5;
-  const wide = (r) => Math.max(r, numberHalf);
-  const targetsWidth = textWidth(targetsHead, label);
-  const headWidths = heads.map((h) => textWidth(h, label));
-  const layout = (left, right, lines) => {
-    const top = 30 * f + (lines - 1) * label * 1.15;
-    const bottom = 24 * f;
-    const colGap = (width - left - right) / L;
-    const usableH = height - top - bottom;
-    const r = Math.max(3, Math.min(30 * f, colGap * (f > 1 ? 0.28 : 0.2), usableH / (maxN * (f > 1 ? 2.6 : 2.3))));
-    return { top, bottom, left, right, colGap, usableH, r };
-  };
-  let g = layout(44, 74, 1);
-  if (f > 1) {
-    // Large type: the margins hold the outer circles, their numbers, the targets and the labels.
-    const left = (r) => Math.max(44, r + 8, headWidths[0] / 2 + 6);
-    const right = (r) => wide(r) + 18 + targetsWidth + 6;
-    g = layout(left(g.r), right(g.r), 1);
-    g = layout(left(g.r), right(g.r), 1);
-  }
-  // Neighbouring layer labels that would touch go on two lines ("layer 2" over "softmax").
-  // (x 1.1: the lit layer's label is bold; at least one character of space between labels)
-  const crowded = headWidths.some((w, k) => k > 0 && ((w + headWidths[k - 1]) / 2) * 1.1 + label > g.colGap);
-  if (crowded) g = layout(g.left, g.right, 2);
-  const { top, left, colGap, usableH, r } = g;
-  const xs = sizes.map((_, k) => left + k * colGap);
-  const spacing = (n) => Math.min(usableH / n, r * 3.4);
-  const ys = sizes.map((n) => Array.from({ length: n }, (_, i) => top + usableH / 2 + (i - (n - 1) / 2) * spacing(n)));
-  const twoLines = top > 30 * f + 1;
-  // Numbers inside the neurons when they are large enough and the widened neurons of neighbouring
-  // layers still leave room for the edges between them.
-  const showText = (f > 1 ? r >= font * 1.2 : r >= 15) && (L >= 2 ? 2 * wide(r) : r + wide(r)) + 12 <= colGap;
-  const w = showText ? wide(r) : r; // half-width of the split neurons of layers 1..L (inputs: r)
-  const halfWidth = (k) => (k === 0 ? r : w);
-  // Where the targets column sits: clear of the output neurons' numbers.
-  const targetX = xs[L] + w + (f > 1 ? 18 + targetsWidth / 2 : 30);
-  return { width, height, r, w, halfWidth, xs, ys, font, label, f, twoLines, targetX, showText, fontSize: Math.max(7.5, Math.min(10.5, r * 0.34)) };
-}
 
 /** Build every element once; keep references for the updates. */
 function build(element, size, type, sizes, output, activations) {
@@ -290,6 +177,9 @@ export function render(element, data) {
   element._data = data;
   const v = element._view;
   const { r, w, halfWidth, xs, height, showText, font, f } = v.g;
+  // The smallest type a number may shrink to when even its shortest spelling is too wide for its
+  // neuron: projector type shrinks little (room.css asks for >= 20 px), the page's 10 px to 7.
+  const minFont = f > 1 ? font * 0.85 : font * 0.7;
   const grad = mode === "gradients";
   const lit = litLayer(stage, L);
   set(v.svg, "aria-label", `Network diagram with layer sizes ${sizes.join(", ")}, showing ${mode}`);
@@ -394,7 +284,7 @@ export function render(element, data) {
         set(n.h, "fill", fill);
         set(n.h, "class", fill ? "half" : "half pending");
         set(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
-        if (showText) setText(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x));
+        if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r, w: r }, font, minFont);
         set(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
         continue;
       }
@@ -410,8 +300,8 @@ export function render(element, data) {
       set(n.h, "data-value", rightV === undefined ? null : rightV === null ? "NaN" : String(rightV));
       if (showText) {
         const cx = xs[k];
-        placeHalf(n.aText, leftV === undefined ? "a" : compact(leftV), cx, -1, r, font);
-        placeHalf(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV), cx, 1, r, font);
+        placeNumber(n.aText, leftV === undefined ? "a" : compact(leftV), leftV, { cx, side: -1, r, w }, font, minFont);
+        placeNumber(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV), rightV, { cx, side: 1, r, w }, font, minFont);
       }
       const bv = b[k - 1][i];
       const gb = GB(k);
@@ -434,53 +324,3 @@ export function render(element, data) {
   void height;
 }
 
-/** The exact values behind the element under the pointer, in the notes' names. */
-function describe(element, node) {
-  const data = element._data;
-  const reveal = element._reveal;
-  if (!data || !reveal) return "";
-  const [kind, ks, is, js] = node.getAttribute("data-tip-of").split(":");
-  const k = Number(ks);
-  const i = Number(is);
-  const L = data.sizes.length - 1;
-  const act = k === L ? data.output : data.activations[k - 1];
-  if (kind === "W") {
-    const j = Number(js);
-    const gW = reveal.GW(k);
-    let t = `W_${k}[${i},${j}] = ${exact(data.W[k - 1][i][j])}   (from h_${k - 1}[${j}] to a_${k}[${i}])`;
-    if (gW) t += `\ngrad_W_${k}[${i},${j}] = ${exact(gW[i][j])}`;
-    return `${t}\nclick to edit this weight`;
-  }
-  if (kind === "b") {
-    const gb = reveal.GB(k);
-    let t = `b_${k}[${i}] = ${exact(data.b[k - 1][i])}`;
-    if (gb) t += `\ngrad_b_${k}[${i}] = ${exact(gb[i])}`;
-    return `${t}\nclick to edit this bias`;
-  }
-  if (kind === "x") {
-    const gh = reveal.GH(0, i);
-    return `h_0[${i}] = x[${i}] = ${exact(reveal.H(0, i))}${gh !== undefined ? `\ngrad_h_0[${i}] = ${exact(gh)}` : ""}`;
-  }
-  if (kind === "a") {
-    const ga = reveal.GA(k, i);
-    return `a_${k}[${i}] = ${exact(reveal.A(k, i))}   (pre-activation)${ga !== undefined ? `\ngrad_a_${k}[${i}] = ${exact(ga)}` : ""}`;
-  }
-  if (kind === "h") {
-    const name = k === L ? `h_${L}[${i}] = y_hat[${i}]` : `h_${k}[${i}]`;
-    const gh = k < L ? reveal.GH(k, i) : undefined;
-    return `${name} = ${act}(a_${k}[${i}]) = ${exact(reveal.H(k, i))}${gh !== undefined ? `\ngrad_h_${k}[${i}] = ${exact(gh)}` : ""}`;
-  }
-  if (kind === "y") return `target y[${i}] = ${exact(data.trace ? data.trace.y[0][i] : undefined)}`;
-  return "";
-}
-
-function bindTips(element) {
-  if (element._tipsBound) return;
-  element._tipsBound = true;
-  // tooltip.js asks again after each render, so a hovered tip follows the training.
-  element._describeTip = (node) => (node.hasAttribute("data-tip-of") ? describe(element, node) : node.getAttribute("data-tip") || "");
-  element.addEventListener("mouseover", (event) => {
-    const node = event.target.closest && event.target.closest("[data-tip-of]");
-    if (node) node.setAttribute("data-tip", describe(element, node));
-  });
-}

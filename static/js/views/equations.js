@@ -397,12 +397,8 @@ export function render(element, data) {
   setElision(BUDGETS[0]);
   element._layoutKey = layoutKey(data);
   element._numbers = [...element.querySelectorAll("mn[data-value]")];
-  // The card grows with its content (the page grid does not count it on its own).
-  const card = element.closest(".card");
-  if (card) {
-    const want = `${Math.max(410, element.scrollHeight + card.firstElementChild.offsetHeight + 20)}px`;
-    if (card.style.minHeight !== want) card.style.minHeight = want;
-  }
+  // No height is set here: the card takes the diagram's row height and scrolls on a desktop, and
+  // grows with its content in one column (app.css, room.css).
 }
 
 function draw(element, data) {
