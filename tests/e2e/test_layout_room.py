@@ -190,15 +190,25 @@ def test_nothing_moves_while_training_plays(lab: Lab) -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
 def test_projector_alerts_take_one_line(lab: Lab, width: int, height: int) -> None:
+    """The learning-rate lesson diverges: the divergence banner and the exploding-gradients alert,
+    each one line of room type (>= 20 px at 1280x720, 24 px wider) with its title in sight."""
     page = lab.page
     sized(page, width, height)
-    lab.open(f"{TINY}&act=sigmoid,sigmoid&projector=1")  # sigmoid and tiny weights: vanishing gradients
-    alert = page.get_by_test_id("gradient-alert")
-    expect(alert).to_be_visible(timeout=15_000)
-    box = alert.bounding_box()
-    size = float(alert.evaluate("(n) => parseFloat(getComputedStyle(n).fontSize)"))
-    assert size >= (20 if width < 1600 else 24), "read from the back"
-    assert box is not None and box["height"] <= 2 * size, f"one line: {box}, {size} px type"
-    title = page.locator("[data-testid='gradient-alert'] strong").bounding_box()
-    assert title is not None and title["y"] + title["height"] <= box["y"] + box["height"] + 0.5
+    lab.open("?lesson=learning-rate-too-high&projector=1")
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("diverged-message")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("gradient-alert")).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)
     shot(page, f"projector-alert-{width}x{height}.png")
+    minimum = 20 if width < 1600 else 24
+    for testid, title in (
+        ("banner", "[data-testid='banner'] strong"),
+        ("gradient-alert", "[data-testid='gradient-alert'] strong"),
+    ):
+        node = page.get_by_test_id(testid)
+        box = node.bounding_box()
+        size = float(node.evaluate("(n) => parseFloat(getComputedStyle(n).fontSize)"))
+        assert size >= minimum, f"{testid}: read from the back"
+        assert box is not None and box["height"] <= 1.8 * size, f"{testid} takes one line: {box}, {size} px type"
+        head = page.locator(title).bounding_box()
+        assert head is not None and head["x"] >= 0 and head["x"] + head["width"] <= width

@@ -91,7 +91,7 @@ function build(element, size, type, sizes, output, activations) {
       const group = s("g", { "data-testid": `neuron-${k}-${i}`, "data-nav": `${k}:${i}`, role: "button", tabindex: "-1" });
       const n = { k, i, group };
       if (k === 0) {
-        n.h = s("circle", { cx, cy, r, class: "half", "data-testid": `dg-h-0-${i}`, "data-tip-of": `x:0:${i}` });
+        n.h = s("circle", { cx, cy, r: g.r0, class: "half", "data-testid": `dg-h-0-${i}`, "data-tip-of": `x:0:${i}` });
         group.append(n.h);
         if (showText) {
           n.hText = text(cx, cy, `x${sub(i + 1)}`, "neuron-text", { "font-size": fontSize, "aria-hidden": "true" });
@@ -215,7 +215,7 @@ export function render(element, data) {
   const d = data.diverged;
   if (d && d.layer !== null && d.layer !== undefined) {
     const k = Math.min(Math.max(d.layer, 0), L);
-    const x0 = k > 0 ? xs[k - 1] + halfWidth(k - 1) : xs[0] - r - 6;
+    const x0 = k > 0 ? xs[k - 1] + halfWidth(k - 1) : xs[0] - halfWidth(0) - 6;
     set(v.divergedBand, "visibility", "visible");
     set(v.divergedBand, "x", x0.toFixed(1));
     set(v.divergedBand, "width", (xs[k] - x0 + halfWidth(k) + 6).toFixed(1));
@@ -284,7 +284,7 @@ export function render(element, data) {
         set(n.h, "fill", fill);
         set(n.h, "class", fill ? "half" : "half pending");
         set(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
-        if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r, w: r }, font, minFont);
+        if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r: v.g.r0, w: v.g.r0 }, font, minFont);
         set(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
         continue;
       }

@@ -113,8 +113,13 @@ export function geometry(size, type, sizes, heads, targetsHead) {
   const maxN = Math.max(...sizes);
   // A number is at most about 4 characters (compact()); half a neuron is at least that wide (a
   // circle of radius r, or a pill of half-width w > r when the numbers need more than r).
-  const numberHalf = textWidth("\u2212.00", font) + 5;
-  const wide = (r) => Math.max(r, numberHalf);
+  // The half-width that holds "−.00" as placeNumber() measures it: the digits, a gap at the divider
+  // and at the edge, and what the rounded end takes away at the digits' height.
+  const numberWidth = textWidth("\u2212.00", font) + 4;
+  const wide = (r) => {
+    const rise = Math.min(r * 0.9, font * 0.45);
+    return Math.max(r, numberWidth + r - Math.sqrt(r * r - rise * rise));
+  };
   const targetsWidth = textWidth(targetsHead, label);
   const headWidths = heads.map((h) => textWidth(h, label));
   const layout = (left, right, lines) => {
@@ -146,9 +151,11 @@ export function geometry(size, type, sizes, heads, targetsHead) {
   // layers still leave room for the edges between them.
   const showText = (f > 1 ? r >= font * 1.2 : r >= 15) && (L >= 2 ? 2 * wide(r) : r + wide(r)) + 12 <= colGap;
   const w = showText ? wide(r) : r; // half-width of the split neurons of layers 1..L (inputs: r)
-  const halfWidth = (k) => (k === 0 ? r : w);
+  // The inputs' circles: as large as "−.00" needs when there is room (few inputs, a left margin).
+  const r0 = showText ? Math.max(r, Math.min(Math.hypot(numberWidth / 2, font * 0.45), spacing(sizes[0]) * 0.45, left - 4)) : r;
+  const halfWidth = (k) => (k === 0 ? r0 : w);
   // Where the targets column sits: clear of the output neurons' numbers.
   const targetX = xs[L] + w + (f > 1 ? 18 + targetsWidth / 2 : 30);
-  return { width, height, r, w, halfWidth, xs, ys, font, label, f, twoLines, targetX, showText, fontSize: Math.max(7.5, Math.min(10.5, r * 0.34)) };
+  return { width, height, r, r0, w, halfWidth, xs, ys, font, label, f, twoLines, targetX, showText, fontSize: Math.max(7.5, Math.min(10.5, r * 0.34)) };
 }
 
