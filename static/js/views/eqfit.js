@@ -1,12 +1,17 @@
 // Fitting the equation panel's lines to its width (views/equations.js draws them): does any line
 // stick out, and breaking a long line of numbers between its terms.
 
-/** Does any equation stick out of the panel (the boxes of its math measured against the panel's)? */
+/** Does any equation stick out of the panel (the boxes of its math measured against the panel's
+ * client area: a scrolling panel clips at its scrollbar's gutter)? A few px are kept free, so numbers
+ * that grow a digit while training plays (updated in place, not refitted) still fit. */
+const LIVE_SLACK_PX = 4;
 export function overflows(element) {
   const box = element.getBoundingClientRect();
+  const left = box.left + element.clientLeft;
+  const right = left + element.clientWidth - LIVE_SLACK_PX;
   for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math, mtable")) {
     const r = node.getBoundingClientRect();
-    if (r.right > box.right + 0.5 || r.left < box.left - 0.5) return true;
+    if (r.right > right + 0.5 || r.left < left - 0.5) return true;
   }
   return false;
 }
