@@ -221,7 +221,9 @@ _CLIPPED = """() => {
   const box = panel.getBoundingClientRect();
   const right = box.left + panel.clientLeft + panel.clientWidth;
   return [...panel.querySelectorAll('.eq-block, .numbers, .result, math, mtable')]
-    .filter((n) => n.getBoundingClientRect().right > right + 0.5).map((n) => `${n.tagName}.${n.className}`).slice(0, 5);
+    .filter((n) => n.getBoundingClientRect().right > right + 0.5)
+    .map((n) => `${n.tagName}.${n.className} by ${(n.getBoundingClientRect().right - right).toFixed(1)} px`)
+    .slice(0, 5);
 }"""
 
 

@@ -8,10 +8,12 @@ const LIVE_SLACK_PX = 4;
 export function overflows(element) {
   const box = element.getBoundingClientRect();
   const left = box.left + element.clientLeft;
-  const right = left + element.clientWidth - LIVE_SLACK_PX;
+  const right = left + element.clientWidth;
   for (const node of element.querySelectorAll(".eq-block, .numbers, .result, math, mtable")) {
     const r = node.getBoundingClientRect();
-    if (r.right > right + 0.5 || r.left < left - 0.5) return true;
+    // (the blocks span the panel's width by design: only the math inside them keeps the slack)
+    const slack = node.matches(".eq-block, .numbers") ? 0 : LIVE_SLACK_PX;
+    if (r.right > right - slack + 0.5 || r.left < left - 0.5) return true;
   }
   return false;
 }
