@@ -20,15 +20,20 @@ Measured with the page's own performance marks (window.__perf, see static/js/mai
   changed the network) against the stream's epochs per second (targets: ratio >= 0.9, >= 30
   frames/s), long tasks over 50 ms (PerformanceObserver "longtask"; target: none on a quiet
   machine); a Chrome trace of --trace-seconds in each position: main-thread CPU (thread time) per
-  frame by kind of work and per part of the page (the scheduler's user-timing measures), and what
-  each long task held; the hover tooltip shows and its text follows while playing; Pause: the time
-  until the stream closed and the display stopped (<= 200 ms), epochs trained after it (<= 1).
+  frame by kind of work and per part of the page (the scheduler's user-timing measures), what
+  each long task held, and the tasks by thread time (the longest, how many over 50 and 30 ms of
+  CPU: the tasks that would be long on an idle machine, little changed by the load); the hover
+  tooltip shows and its text follows while playing; Pause: the time until the stream closed and
+  the display was still (<= 200 ms; the last live frame or later change of the epoch shown), the
+  live frames after the press (at most one), when the views were drawn in full again, and the
+  epochs trained after it (<= 1). On a busy machine compare the thread-time figures; the wall
+  figures (frames/s, long tasks, Pause) are for a quiet machine (load average printed).
 
 The machine's load average is recorded: on a shared machine every wall-clock figure depends on it
 (the trace's CPU per frame much less).
 
     .venv/bin/python benchmarks/bench_page.py [--repeats 5] [--out test-results/perf.json]
-    .venv/bin/python benchmarks/bench_page.py --live-only [--out test-results/live.json]
+    .venv/bin/python benchmarks/bench_page.py --live-only [--trace-play] [--out test-results/live.json]
 
 Chromium comes from $CHROMIUM_PATH or `chromium` on PATH.
 """
@@ -176,6 +181,9 @@ def main() -> None:
     parser.add_argument("--live-seconds", type=float, default=8.0, help="playing time in each position (default 8)")
     parser.add_argument("--trace-seconds", type=float, default=3.0, help="traced time in each position (default 3)")
     parser.add_argument("--live-only", action="store_true", help="only the live-training figures (issue 11)")
+    parser.add_argument(
+        "--trace-play", action="store_true", help="also trace the Play press (its wall times then include the tracing)"
+    )
     args = parser.parse_args()
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if chromium is None:
@@ -213,7 +221,12 @@ def main() -> None:
             from live_page import measure_live, report_live  # same folder: benchmarks/ (run as a script)
 
             live = measure_live(
-                browser, url, seconds=args.live_seconds, trace_seconds=args.trace_seconds, server_pid=server.pid
+                browser,
+                url,
+                seconds=args.live_seconds,
+                trace_seconds=args.trace_seconds,
+                server_pid=server.pid,
+                trace_play=args.trace_play,
             )
             print(report_live(live))
             if args.live_only:

@@ -173,9 +173,16 @@ def _tooltip(page: Page) -> tuple[bool, bool]:
 
 
 def measure_live(
-    browser: Browser, base_url: str, seconds: float = 8.0, trace_seconds: float = 3.0, server_pid: int | None = None
+    browser: Browser,
+    base_url: str,
+    seconds: float = 8.0,
+    trace_seconds: float = 3.0,
+    server_pid: int | None = None,
+    trace_play: bool = False,
 ) -> dict[str, Any]:
-    """Play [2, 8, 8, 2] on moons: `seconds` at the top, `seconds` at the plots, each traced too; then pause."""
+    """Play [2, 8, 8, 2] on moons: `seconds` at the top, `seconds` at the plots, each traced too; then pause.
+    With trace_play, the Play press and its first frames are traced too (their wall times then
+    include the tracing's own cost)."""
 
     def snapshot() -> dict[str, Any]:
         return {**page.evaluate(_COSTS), "cpu": _process_cpu(server_pid)}
@@ -189,10 +196,17 @@ def measure_live(
     page.evaluate(_WATCH_FRAMES)
     net = page.evaluate("document.body.dataset.networkId")
     epoch_before = page.request.get(f"/api/v1/networks/{net}").json()["epoch"]
+    if trace_play:
+        page.evaluate("window.__lab.sched.measure = true")
+        browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
     pressed_at = page.evaluate("performance.now()")
     page.keyboard.press(" ")
     page.wait_for_function("window.__room.frames.length > 3", timeout=20_000)
     page.wait_for_timeout(500)  # the first frames draw the equations and the curves in full
+    play_trace = None
+    if trace_play:
+        play_trace = analyse(browser.stop_tracing())
+        page.evaluate("window.__lab.sched.measure = false")
     started = page.evaluate(
         "(t0) => window.__room.longTasks.filter((l) => l.t >= t0).map((l) => Math.round(l.ms))", pressed_at
     )
@@ -244,6 +258,7 @@ def measure_live(
         **{k: v for k, v in top.items() if k not in ("parts_wall_ms", "trace")},
         "epochs_trained": epoch_after - epoch_before,
         "long_tasks_ms_in_the_first_second": started,
+        "play_press_trace": play_trace,
         "tooltip_shown_while_playing": tooltip_shown,
         "tooltip_text_follows": tooltip_follows,
         "pause_stream_closed_ms": round(after["streamEnd"] - press["t"], 1) if after["streamEnd"] else None,
@@ -294,6 +309,16 @@ def _line(name: str, w: dict[str, Any]) -> str:
     )
 
 
+def _play_trace(tr: dict[str, Any] | None) -> str:
+    if tr is None:
+        return " (--trace-play: their thread times too)"
+    held = "; ".join(f"{t['cpu_ms']} ms CPU: {t['parts_wall_ms']}" for t in tr["long_tasks"][:3])
+    return (
+        f"; traced: longest task by thread time {tr['longest_task_cpu_ms']} ms, {tr['tasks_over_50ms_cpu']} over 50 ms"
+        + (f" (long ones held {held})" if held else "")
+    )
+
+
 def report_live(live: dict[str, Any]) -> str:
     met = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in live["met"].items())
     return (
@@ -301,7 +326,7 @@ def report_live(live: dict[str, Any]) -> str:
         f"{_line('top of the page (diagram, equations)', live['top_of_page'])}\n"
         f"{_line('scrolled to the data plot and curves', live['scrolled_to_plots'])}\n"
         f"  long tasks from the Play press to 0.5 s after the first frames (not in the windows above): "
-        f"{live['long_tasks_ms_in_the_first_second']} ms\n"
+        f"{live['long_tasks_ms_in_the_first_second']} ms{_play_trace(live['play_press_trace'])}\n"
         f"  tooltip while playing: shown {live['tooltip_shown_while_playing']}, "
         f"follows {live['tooltip_text_follows']}\n"
         f"  pause: stream closed after {live['pause_stream_closed_ms']} ms, display still after "

@@ -62,12 +62,12 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
           if ($("diagram-mode").textContent !== modeText) $("diagram-mode").textContent = modeText; // no relayout per frame
           diagramView.render($("diagram"), { sizes: cfg.sizes, W: net.W, b: net.b, activations: cfg.activations, output: cfg.output, trace: s.trace, stage, mode, diverged: s.diverged, layerView: s.layerView, topEdges: s.topEdges, live: s.live, maxWidth: s.meta && s.meta.limits ? s.meta.limits.max_width : null });
         });
-        const eqInputs = [net, s.trace, stage, s.update, s.live];
+        const eqInputs = [net, s.trace, stage, s.update];
         if (!sched.memoSame("equations", eqInputs) && shows("equations")) {
           const drawEquations = () => sched.throttle("equations", LIVE_EQUATIONS_EVERY_MS, s.live, () => {
             if (!s.network) return;
             const depth = s.network.config.sizes.length - 1;
-            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(depth)), s.update, s.live], () => {
+            sched.memo("equations", [s.network, s.trace, Math.min(s.stage, lastStage(depth)), s.update], () => {
               const st = Math.min(s.stage, lastStage(depth));
               $("eq-step").textContent = `\u00B7 ${stageName(st, depth)}`;
               equationsView.render($("equations"), { config: s.network.config, W: s.network.W, b: s.network.b, trace: s.trace, stage: st, update: s.update, live: s.live });
@@ -92,7 +92,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         if (shows("layers")) sched.memo("layers", [net, s.trace, stage, s.live], () => layersView.render($("layers"), { sizes: cfg.sizes, activations: cfg.activations, output: cfg.output, W: net.W, b: net.b, trace: s.trace, stage, live: s.live }));
         if (shows("example")) sched.memo("example", [s.data, s.example, s.trace, net], () => exampleView.render($("example"), { data: s.data, example: s.example, trace: s.trace, n0: cfg.sizes[0], nL: cfg.sizes[L], loss: cfg.loss }));
         if (!sched.memoSame("dataplot", [s.data, s.surface, s.example, net, s.projection, s.projectionLayer]) && shows("dataplot")) pendingPlots.add("dataplot");
-        if (!sched.memoSame("training", [s.history, net, s.live]) && shows("training")) pendingPlots.add("training");
+        if (!sched.memoSame("training", [s.history, net]) && shows("training")) pendingPlots.add("training");
       }
       // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
       const unbuilt = !net && !!s.errors.build;
@@ -133,7 +133,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       else if (pendingPlots.has("training")) {
         const drew = sched.throttle("curves", CURVES_EVERY_MS, s.live, () => {
           pendingPlots.delete("training");
-          sched.memo("training", [s.history, s.network, s.live], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.live })));
+          sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.live })));
         });
         if (!drew) sched.timed("summary", () => trainingView.renderSummary($("training"), { history: s.history })); // the newest epoch's numbers now
       }
@@ -146,7 +146,15 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
     return plotsDrawing;
   }
 
-  store.subscribe(() => sched.soon("render", core));
+  store.subscribe((_state, _changed, action) => {
+    // The live views end: the equations and the curves are drawn in full again (their inputs
+    // may be those of the last live frame). Play itself redraws nothing for the flag alone.
+    if (action === "liveEnded") {
+      sched.invalidate("equations");
+      sched.invalidate("training");
+    }
+    sched.soon("render", core);
+  });
 
   return {
     /** Draw what changed now (the core views); the plots follow in a task. */
