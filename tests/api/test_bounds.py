@@ -268,3 +268,30 @@ def test_a_large_what_if_runs_off_the_event_loop(monkeypatch: pytest.MonkeyPatch
         assert threads == []  # two passes: inline
         assert client.post(f"{url}/what-if", json={**rows, "etas": [0.01 * i for i in range(200)]}).status_code == 200
         assert len(threads) == 1 and "_traced" in threads[0]  # 201 passes: in a computing thread
+
+
+# --- the stream's snapshots: the same surface estimate as GET /surface ------------------------
+
+
+def _snapshot_events(body: bytes) -> list[bytes]:
+    """The data of each `snapshot` event of a server-sent event stream."""
+    events = [event.split(b"\n") for event in body.split(b"\n\n") if event]
+    return [lines[1].removeprefix(b"data: ") for lines in events if lines[0] == b"event: snapshot"]
+
+
+@pytest.mark.parametrize(("resolution", "rows"), [(2, 0), (36, 1), (120, 50)])
+def test_snapshot_estimate_bounds_each_snapshot_and_includes_the_surface(
+    roomy: TestClient, resolution: int, rows: int
+) -> None:
+    url = _create(roomy, [2, 16, 16, 2])
+    network = _network(roomy, url)
+    trace = {"trace": {"rows": list(range(rows))}} if rows else {}
+    body = {"epochs": 2, "snapshot": {"surface_resolution": resolution, **trace}}
+    with roomy.stream("POST", f"{url}/train/stream", json=body) as response:
+        shots = _snapshot_events(response.read())
+    estimate = answers.check_snapshot(network, resolution, rows, ROOMY)
+    assert shots and all(len(shot) <= estimate for shot in shots), ([len(s) for s in shots], estimate)
+    # the snapshot's surface is estimated as GET /surface's: a surface refused there is refused here too
+    assert estimate - answers.check_snapshot(network, None, rows, ROOMY) == answers.surface_bytes(network, resolution)
+    surface = roomy.get(f"{url}/surface", params={"resolution": resolution})
+    assert len(surface.content) <= answers.check_surface(network, resolution, ROOMY)
