@@ -22,11 +22,11 @@ from ffnn_core.numerics import Array
 NUMBER_BYTES = 25
 LIST_BYTES = 3  # "[", "]" and a separator
 FIXED_BYTES = 2048  # keys, an id, a dataset spec, diverged, a formula or a message
-# Keyed items: their keys and punctuation, short strings (symbols like "dy_hat[12]/da_3[4]",
-# names) and their numbers, rounded up.
-# {"symbol", "value", "quantity", "layer", "index": [i, j], "example"}: 69 of keys and punctuation, a symbol
-# and a quantity name (42 at most), a value and four integers (indices below 10^10).
-FACTOR_BYTES = 69 + 42 + NUMBER_BYTES + 4 * 11
+# Keyed items: their keys and punctuation, short strings and their numbers, rounded up. A factor,
+# {"symbol", "value", "quantity", "layer", "index": [i, j], "example"}: 69 of keys and punctuation, a
+# symbol ("da_3[12]/dh_2[4]") and a quantity name (64 at most for indices below 10^6), a value and
+# four integers (below 10^10).
+FACTOR_BYTES = 69 + 64 + NUMBER_BYTES + 4 * 11
 TERM_BYTES = 64 + 2 * NUMBER_BYTES  # a derivation term's keys, coefficient and value, besides its factors
 PATH_BYTES = 96 + 3 * NUMBER_BYTES  # a path's keys, output, product and share, besides neurons and factors
 GRADCHECK_ENTRY_BYTES = 64 + 5 * NUMBER_BYTES  # {"index": [i, j], "backprop", "numeric", "relative_error"}
