@@ -213,36 +213,3 @@ def test_projector_alerts_take_one_line(lab: Lab, width: int, height: int) -> No
         head = page.locator(title).bounding_box()
         assert head is not None and head["x"] >= 0 and head["x"] + head["width"] <= width
 
-
-_CLIPPED = """() => {
-  // Equations the panel clips: a box past its client area (a scrolling panel hides what is under
-  // its scrollbar's gutter), measured every time it is asked.
-  const panel = document.getElementById('equations');
-  const box = panel.getBoundingClientRect();
-  const right = box.left + panel.clientLeft + panel.clientWidth;
-  return [...panel.querySelectorAll('.eq-block, .numbers, .result, math, mtable')]
-    .filter((n) => n.getBoundingClientRect().right > right + 0.5)
-    .map((n) => `${n.tagName}.${n.className} by ${(n.getBoundingClientRect().right - right).toFixed(1)} px`)
-    .slice(0, 5);
-}"""
-
-
-def test_equations_are_not_clipped_while_training_plays(lab: Lab) -> None:
-    """The numbers change in place while playing (no refit per frame): the fit keeps room for them."""
-    page = lab.page
-    sized(page, 1280, 720)
-    lab.open("?ds=xor&sizes=2,4,4,2&act=tanh,tanh&eta=0.3&bs=16")
-    for _ in range(3):
-        stage = lab.stage
-        page.keyboard.press("f")
-        lab.wait_stage(stage + 1)
-    assert page.evaluate(_CLIPPED) == []
-    page.get_by_test_id("btn-play").click()
-    clipped = []
-    for _ in range(12):
-        page.wait_for_timeout(250)
-        clipped += page.evaluate(_CLIPPED)
-    shot(page, "playing-equations-1280x720.png")
-    page.get_by_test_id("btn-play").click()
-    expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "false")
-    assert clipped == []

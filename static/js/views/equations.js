@@ -315,9 +315,6 @@ export function drawsInFull(element, data) {
  * (text, value, tip, sign class), the elision and line breaks kept, and nothing measured. False
  * when the layout differs (then the whole panel is drawn and fitted again).
  */
-// While playing: how many characters the numbers may grow in all before the panel is fitted again.
-const GROWN_CHARS_REFIT = 2;
-
 function updateNumbers(element, data) {
   if (element._layoutKey !== layoutKey(data) || !element._numbers) return false;
   setElision(BUDGETS[Number(element.dataset.elision) || 0]);
@@ -330,12 +327,6 @@ function updateNumbers(element, data) {
   const fresh = scratch.querySelectorAll("mn[data-value]");
   const shown = element._numbers;
   if (fresh.length !== shown.length) return false;
-  // Numbers that grew by more than a few characters since the panel was fitted (-0.999 where 0.85
-  // was) could stick out of it: fit again (a full render, rare once training settles).
-  const fitted = element._fittedLengths || [];
-  let grown = 0;
-  for (let i = 0; i < fresh.length; i++) grown += Math.max(0, fresh[i].textContent.length - (fitted[i] ?? Infinity));
-  if (grown > GROWN_CHARS_REFIT) return false;
   for (let i = 0; i < shown.length; i++) {
     const from = fresh[i];
     const to = shown[i];
@@ -406,7 +397,6 @@ export function render(element, data) {
   setElision(BUDGETS[0]);
   element._layoutKey = layoutKey(data);
   element._numbers = [...element.querySelectorAll("mn[data-value]")];
-  element._fittedLengths = element._numbers.map((n) => n.textContent.length);
   // No height is set here: the card takes the diagram's row height and scrolls on a desktop, and
   // grows with its content in one column (app.css, room.css).
 }
