@@ -53,6 +53,13 @@ async def _sweep_forever(store: Store, every: float) -> None:
             logger.exception("could not sweep the store")
 
 
+def sqlite_path(where: str) -> Path:
+    """The file of ``sqlite:///abs/file``, ``sqlite:////abs/file`` (SQLAlchemy's absolute form) or
+    ``sqlite:relative/file``: a run of leading slashes is one (POSIX keeps a leading "//" apart)."""
+    path = where.removeprefix("sqlite:").removeprefix("//")
+    return Path("/" + path.lstrip("/")) if path.startswith("/") else Path(path)
+
+
 def open_backend(settings: Settings) -> Backend:
     """The backend the settings name (see Settings.store)."""
     where = settings.store
@@ -61,7 +68,7 @@ def open_backend(settings: Settings) -> Backend:
 
         return RedisBackend(where)
     if where.startswith("sqlite:"):
-        return SqliteBackend(Path(where.removeprefix("sqlite:").removeprefix("//")))  # sqlite:///abs or sqlite:rel
+        return SqliteBackend(sqlite_path(where))
     if where == "memory" or (where == "" and not settings.persist):
         return MemoryBackend()
     if where == "":

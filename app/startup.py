@@ -52,12 +52,15 @@ def check_data_dir(folder: Path) -> None:
 def _readable(path: Path) -> str | None:
     """None when ``path`` is a readable SQLite database, else why not."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # as_uri() percent-encodes the path: a folder named "a#b" or "?" is a path, not URI syntax
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA quick_check").fetchone()
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             conn.close()
+    except sqlite3.OperationalError:
+        raise  # the file could not be opened (permissions, a locked folder): not corrupt, never moved aside
     except sqlite3.DatabaseError as exc:
         return str(exc)
     if result is None or result[0] != "ok":

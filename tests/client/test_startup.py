@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.main import create_app
+from app import startup
+from app.main import create_app, open_backend
 from app.persistence import FILENAME, SqliteBackend
 from app.settings import Settings
 
@@ -142,3 +143,35 @@ def test_a_row_that_is_not_a_network_is_dropped_with_a_warning(
     assert any(f"networks are kept in {path}" in m for m in messages)
     with closing(sqlite3.connect(path)) as conn:
         assert [row[0] for row in conn.execute("SELECT id FROM networks")] == [good_id]
+
+
+@pytest.mark.parametrize("folder", ["plain", "a#b?c%20d"])
+@pytest.mark.parametrize("url", ["sqlite://{path}", "sqlite:///{path}"])
+def test_every_spelling_of_an_absolute_sqlite_url_opens_the_same_file(tmp_path: Path, folder: str, url: str) -> None:
+    """sqlite:///abs (ours) and sqlite:////abs (SQLAlchemy's absolute form) name one file, even in a
+    folder whose name has URI characters; the networks in it are restored, nothing is moved aside."""
+    data_dir = tmp_path / folder
+    ids = _make_database(data_dir, 2)
+    where = url.format(path=data_dir / FILENAME)  # {path} starts with "/": 3 or 4 slashes in all
+    backend = open_backend(Settings(persist=True, store=where, gc_freeze=False))
+    assert isinstance(backend, SqliteBackend) and backend.path == data_dir / FILENAME
+    with TestClient(create_app(Settings(persist=True, store=where, gc_freeze=False), backend=backend)) as client:
+        for network_id in ids:
+            assert client.get(f"/api/v1/networks/{network_id}").status_code == 200
+    backend.close()
+    assert not list(data_dir.glob("*.corrupt-*"))
+
+
+def test_a_database_sqlite_cannot_open_is_never_moved_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a file SQLite opens and finds damaged is corrupt; one it cannot open (a lock, the
+    operating system) stops the start-up with the reason and is left where it is."""
+    _make_database(tmp_path, 1)
+    path = tmp_path / FILENAME
+
+    def cannot_open(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(startup.sqlite3, "connect", cannot_open)
+    with pytest.raises(RuntimeError, match=f"cannot keep networks in {path}: unable to open database file"):
+        SqliteBackend(path)
+    assert path.is_file() and not list(tmp_path.glob("*.corrupt-*"))
