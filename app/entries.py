@@ -72,6 +72,7 @@ class Entry:
     stop: threading.Event = field(default_factory=threading.Event)  # set: stop the training at once
     stop_reason: str | None = None  # why ``stop`` was set: requested, deleted, shutdown or lease_lost
     released: bool = False  # the request ended (Store.release ran)
+    given_back: bool = False  # the backend has the lease back (set under Store._lease_mutex)
 
     def mark_changed(self) -> None:
         self.changed = True

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import os
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -37,7 +37,7 @@ import anyio.to_thread
 
 from app import records
 from app.admission import StoreFullError
-from app.backends import BUSY, GONE, Backend, Heartbeat, Lease, Loaded, MemoryBackend
+from app.backends import BUSY, GONE, Backend, Fenced, Heartbeat, Lease, Loaded, MemoryBackend
 from app.entries import DatasetSpec, Entry
 from ffnn_core import Network
 
@@ -123,6 +123,7 @@ class Store:
         # Renewals get a thread of their own: with every other thread busy (computing, or waiting for
         # the store), a live holder still keeps its leases.
         self._heartbeat_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lease-heartbeat")
+        self._lease_mutex = threading.Lock()  # a renewal and a release of this worker's leases, one at a time
 
     # --- backend calls: in a thread when they do I/O ---------------------------------------------
 
@@ -303,7 +304,7 @@ class Store:
                 await self.checkpoint(entry)
             elif not save and entry.changed:
                 self._cache.pop(network_id, None)  # a request that failed half-way: read it again next time
-            await self._call(lambda: self.backend.release(network_id, entry.holder, self.clock()))
+            await self._call(lambda: self._give_back(entry))
         finally:
             if self._held.get(network_id) is entry:
                 del self._held[network_id]
@@ -312,6 +313,11 @@ class Store:
                 local.lock.release()
                 if local.users == 0 and not local.lock.locked():
                     del self._local[network_id]
+
+    def _give_back(self, entry: Entry) -> None:
+        with self._lease_mutex:
+            self.backend.release(entry.id, entry.holder, self.clock())
+            entry.given_back = True
 
     @contextlib.asynccontextmanager
     async def use(self, network_id: str) -> AsyncIterator[Entry]:
@@ -341,12 +347,19 @@ class Store:
         or whose lease was lost."""
         if not self._held:
             return
-        leases = {network_id: Lease(entry.holder, entry.version) for network_id, entry in self._held.items()}
-        renew = functools.partial(self.backend.renew, leases, self.lease_seconds)
+        held = list(self._held.values())
+
+        def renew() -> tuple[dict[str, Lease], dict[str, Heartbeat | Fenced]]:
+            # A lease given back since ``held`` was taken is not renewed: the fence would let this
+            # holder take it again (nobody else has it), and the next request would wait it out.
+            with self._lease_mutex:
+                leases = {entry.id: Lease(entry.holder, entry.version) for entry in held if not entry.given_back}
+                return leases, self.backend.renew(leases, self.lease_seconds) if leases else {}
+
         if self.backend.blocking:  # in the heartbeat's own thread: never queued behind other calls
-            beats = await asyncio.get_running_loop().run_in_executor(self._heartbeat_thread, renew)
+            leases, beats = await asyncio.get_running_loop().run_in_executor(self._heartbeat_thread, renew)
         else:
-            beats = renew()
+            leases, beats = renew()
         for network_id, beat in beats.items():
             entry = self._held.get(network_id)
             if entry is None or entry.holder != leases[network_id].holder:

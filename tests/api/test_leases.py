@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio.to_thread
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from app import offload
-from app.backends import BUSY
+from app.backends import BUSY, Loaded
 from app.main import create_app
 from app.routes import compute
 from app.store import LeaseLostError, Store
@@ -127,6 +128,33 @@ def test_the_heartbeat_reports_a_lost_lease_to_the_holder(connect: NetworkBacken
             await late.release(entry, save=True)
         async with late.use(network_id) as again:  # read again: the other's change, not the lost one
             assert again.network.step == 9
+
+    run_async(scenario())
+
+
+@pytest.mark.parametrize("connect", ["sqlite", "redis"], indirect=True)  # memory: renewed on the event loop
+def test_a_lease_given_back_during_a_heartbeat_is_not_taken_again(connect: NetworkBackend) -> None:
+    """The heartbeat lists the held leases, and a request gives its lease back before the renewal
+    reaches the backend: the renewal must leave it given back. (Renewed, the fence let the finished
+    holder take it again, and the network's next request waited the whole lease out: 4 s.)"""
+
+    async def scenario() -> None:
+        store = Store(ttl_seconds=60, max_networks=10, backend=connect(), lease_seconds=5.0)
+        other = Store(ttl_seconds=60, max_networks=10, backend=connect(), lease_seconds=5.0)
+        network_id = store.add(network())
+        gate = threading.Event()
+        renewals = ThreadPoolExecutor(max_workers=1)
+        real_submit = renewals.submit
+        renewals.submit = lambda fn, *args: real_submit(lambda: (gate.wait(10), fn(*args))[1])  # type: ignore[method-assign]
+        store._heartbeat_thread = renewals
+        async with store.use(network_id):
+            beat = asyncio.create_task(store.heartbeat())
+            await asyncio.sleep(0.05)  # the heartbeat has listed this lease and waits at the gate
+        gate.set()  # the lease is given back: now the renewal runs
+        await beat
+        answer = await anyio.to_thread.run_sync(lambda: other.backend.acquire(network_id, "worker-2:1", 5.0, None, 0.0))
+        assert isinstance(answer, Loaded), answer  # free at once, not BUSY for 5 s
+        renewals.shutdown()
 
     run_async(scenario())
 
