@@ -151,16 +151,20 @@ async def train_stream(
             f"this server runs {settings.max_streams} training streams already (max_streams); try again shortly",
             headers={"Retry-After": str(STREAM_RETRY_AFTER_SECONDS)},
         )
-    entry = await store.acquire(network_id)
-    session = Session(entry, session_store, settings)
+    streams.running += 1  # counted before the first await: a burst of requests cannot all pass the check
     try:
-        run = training_loop.prepare(entry, body, session)
-        answers.check_history(entry.network, 1, settings, stream=True)
-        snapshot = snapshots.snapshotter(entry, body, session)
+        entry = await store.acquire(network_id)
+        session = Session(entry, session_store, settings)
+        try:
+            run = training_loop.prepare(entry, body, session)
+            answers.check_history(entry.network, 1, settings, stream=True)
+            snapshot = snapshots.snapshotter(entry, body, session)
+        except BaseException:
+            await store.release(entry, save=False)
+            raise
     except BaseException:
-        await store.release(entry, save=False)
+        streams.running -= 1
         raise
-    streams.running += 1
     events: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()  # epoch records and the end: small
     latest_snapshot: list[bytes] = []  # at most one waiting: a slow reader skips snapshots
     woken = asyncio.Event()
