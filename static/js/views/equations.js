@@ -5,7 +5,7 @@ import { el } from "../format.js";
 import { column, fn, grad, math, matrix, mi, mn, mo, msub, mtext, num, row, rowVector, setElision, shaped, space, sym, transpose } from "../mathml.js";
 import { isBackward, isForward, isUpdate, litLayer } from "../stages.js";
 import { optimizerStep } from "./update.js";
-import { overflows, wrapLongLines } from "./eqfit.js";
+import { asLongest, forgetLongest, noteLongest, overflows, wrapLongLines } from "./eqfit.js";
 import * as zoom from "./zoom.js";
 
 // Widest first: the panel draws with each budget until every equation fits its width; first by
@@ -312,8 +312,9 @@ export function drawsInFull(element, data) {
 
 /**
  * While training plays: the equations drawn last, with the new numbers written into their nodes
- * (text, value, tip, sign class), the elision and line breaks kept, and nothing measured. False
- * when the layout differs (then the whole panel is drawn and fitted again).
+ * (text, value, tip, sign class), the elision and line breaks kept. Measured only when a number
+ * is longer than it has been since Play. False when the layout differs or a longer number sticks
+ * out (then the whole panel is drawn and fitted again).
  */
 function updateNumbers(element, data) {
   if (element._layoutKey !== layoutKey(data) || !element._numbers) return false;
@@ -344,7 +345,7 @@ function updateNumbers(element, data) {
   element.querySelectorAll(".zoomable").forEach((node, i) => {
     if (zooms[i]) node._zoom = zooms[i]._zoom;
   });
-  return true;
+  return !(noteLongest(element, shown) && overflows(element));
 }
 
 // The budget that fitted each layout at each panel width: a live full draw starts from it (one
@@ -358,8 +359,11 @@ function fit(element, data, from) {
     setElision(BUDGETS[i]);
     draw(element, data);
     element.dataset.elision = String(i);
-    if (BUDGETS[i].wrap && element.clientWidth) wrapLongLines(element);
-    if (!element.clientWidth || !overflows(element)) break;
+    const fits = asLongest(element, data.live, () => {
+      if (BUDGETS[i].wrap && element.clientWidth) wrapLongLines(element);
+      return !element.clientWidth || !overflows(element);
+    });
+    if (fits) break;
   }
   return Math.min(i, BUDGETS.length - 1);
 }
@@ -392,11 +396,13 @@ export function render(element, data) {
   if (data.live) element.setAttribute("aria-busy", "true");
   else element.removeAttribute("aria-busy");
   if (data.live && updateNumbers(element, data)) return;
+  if (!data.live) forgetLongest(element);
   const key = `${layoutKey(data)}|${element.clientWidth}`;
   fitted.set(key, fit(element, data, data.live ? fitted.get(key) || 0 : 0));
   setElision(BUDGETS[0]);
   element._layoutKey = layoutKey(data);
   element._numbers = [...element.querySelectorAll("mn[data-value]")];
+  if (data.live) noteLongest(element, element._numbers);
   // No height is set here: the card takes the diagram's row height and scrolls on a desktop, and
   // grows with its content in one column (app.css, room.css).
 }
