@@ -10,6 +10,7 @@ traces and leave nothing behind on it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -86,6 +87,11 @@ class NetworkConfig:
     @cached_property
     def hidden_activations(self) -> tuple[Activation, ...]:
         return tuple(ACTIVATIONS[name] for name in self.activations)
+
+    @cached_property
+    def hidden_g_primes(self) -> tuple[Callable[[Array, Array], Array], ...]:
+        """g_prime[k-1](a_k, h_k) = g'(a_k) of hidden layer k, as the backward pass calls it."""
+        return tuple(act.g_prime_given for act in self.hidden_activations)
 
     @property
     def n_parameters(self) -> int:

@@ -316,3 +316,23 @@ def test_train_step_computes_every_gradient_but_grad_h_0_bit_for_bit_as_backward
     for u, v in zip(step.forward.a + step.forward.h, full.forward.a + full.forward.h, strict=True):
         assert u.tobytes() == v.tobytes()
     assert step.losses.tobytes() == full.losses.tobytes() and step.loss == full.loss
+
+
+def test_train_never_computes_grad_h_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every minibatch of ``train`` goes through ``gradients``: none of its traces may hold the
+    # input's gradient, which no update needs (it is a product as large as the first layer's).
+    import ffnn_core.training as training
+
+    traces: list[f.TrainingTrace] = []
+    real = training.gradients
+
+    def recording(*args: object) -> f.TrainingTrace:
+        trace = real(*args)  # type: ignore[arg-type]
+        traces.append(trace)
+        return trace
+
+    monkeypatch.setattr(training, "gradients", recording)
+    net, X, y = _setup(["tanh", "relu"], "softmax", "cross_entropy", [3, 5, 4, 2], N=12)
+    f.train(net, X, y, epochs=2, batch_size=5, optimizer=f.Optimizer("sgd", eta=0.1))
+    assert len(traces) == 2 * 3  # 12 examples in minibatches of 5: 3 a epoch
+    assert all(sorted(t.grad_h) == [1, 2] for t in traces)
