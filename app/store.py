@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio.to_thread
 
@@ -230,11 +230,7 @@ class Store:
         started = time.monotonic()
         pause = 0.002
         while True:
-            answer = await self._call(
-                lambda: self.backend.acquire(
-                    network_id, holder, self.lease_seconds, cached_version, self._expired_before()
-                )
-            )
+            answer, decoded = await self._call(lambda: self._take(network_id, holder, cached_version))
             if answer is None:
                 self._forget([network_id])
                 raise UnknownNetworkError(network_id)
@@ -251,17 +247,30 @@ class Store:
             _, network, spec = cached
             self._cache.move_to_end(network_id)
         else:
-            try:
-                network, spec_data = records.decode(answer.record)
-            except ValueError as exc:  # a row that is not a network: dropped, as if it never was
-                logger.warning("dropping stored network %s: not a network (%s)", network_id, exc)
+            if isinstance(decoded, ValueError):  # a row that is not a network: dropped, as if it never was
+                logger.warning("dropping stored network %s: not a network (%s)", network_id, decoded)
                 await self._call(lambda: self.backend.delete(network_id))
                 raise UnknownNetworkError(network_id) from None
+            assert decoded is not None
+            network, spec_data = decoded
             spec = DatasetSpec.from_dict(spec_data) if spec_data is not None else None
             self._remember(network_id, answer.version, network, spec)
         entry = Entry(network_id, network, spec, answer.version, holder)
         self._held[network_id] = entry
         return entry
+
+    def _take(
+        self, network_id: str, holder: str, cached_version: int | None
+    ) -> tuple[Loaded | Literal["busy"] | None, tuple[Network, dict[str, Any] | None] | ValueError | None]:
+        """The backend's answer to taking the lease and, when it sent a record, that record decoded
+        (or why it is not a network): in the call's thread, since decoding costs in proportion to the size."""
+        answer = self.backend.acquire(network_id, holder, self.lease_seconds, cached_version, self._expired_before())
+        if not isinstance(answer, Loaded) or answer.record is None:
+            return answer, None
+        try:
+            return answer, records.decode(answer.record)
+        except ValueError as exc:
+            return answer, exc
 
     def _remember(self, network_id: str, version: int, network: Network, spec: DatasetSpec | None) -> None:
         self._cache[network_id] = (version, network, spec)
@@ -274,10 +283,12 @@ class Store:
         LeaseLostError if the lease ran out and another request took the network or changed it
         (nothing is written: the network stays as that request left it). ``record`` is the entry's
         record made earlier (e.g. in the training thread)."""
-        data = record if record is not None else entry.record()
-        version = await self._call(
-            lambda: self.backend.write(entry.id, entry.holder, entry.version, data, self.lease_seconds)
-        )
+        version = await self._call(  # encoded in the write's thread: it costs in proportion to the size
+            lambda: self.backend.write(
+                entry.id, entry.holder, entry.version, record if record is not None else entry.record(),
+                self.lease_seconds,
+            )
+        )  # fmt: skip
         if version == GONE:
             self._forget([entry.id])
             entry.request_stop("deleted")

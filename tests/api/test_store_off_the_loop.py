@@ -145,3 +145,50 @@ def test_a_held_store_call_leaves_the_event_loop_free(tmp_path: Path, held: Held
     finally:
         backend.let_go.set()
         backend.close()
+
+
+def test_records_are_encoded_and_decoded_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turning a network into its stored record and back costs CPU in proportion to its size (tens
+    of ms for a large one): with a backend that does I/O it is done in the thread of that I/O."""
+    on_the_loop: list[str] = []
+
+    def watched(name: str, real: Any) -> Any:
+        def call(*args: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+                on_the_loop.append(name)
+            except RuntimeError:
+                pass
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(records, "encode", watched("encode", records.encode))
+    monkeypatch.setattr(records, "decode", watched("decode", records.decode))
+    path = tmp_path / "store.sqlite3"
+
+    async def scenario() -> None:
+        one, two = (create_app(make_settings(), backend=SqliteBackend(path)) for _ in range(2))
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url="http://test") as first,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=two), base_url="http://test") as second,
+        ):
+            body = {"sizes": [2, 3, 2], "seed": 4, "dataset": {"name": "moons", "n": 40}}
+            created = await first.post(f"{API}/networks", json=body)
+            assert created.status_code == 201
+            url = f"{API}/networks/{created.json()['id']}"
+            for client in (second, first, second):  # each reads what the other wrote: decoded, then saved
+                assert (await client.post(f"{url}/step", json=STEP)).status_code == 200
+                assert (await client.patch(f"{url}/parameters", json=PATCH)).status_code == 200
+            assert (await second.post(f"{url}/train", json={"epochs": 2})).status_code == 200
+            async with first.stream("POST", f"{url}/train/stream", json={"epochs": 2}) as stream:
+                assert stream.status_code == 200
+                await stream.aread()
+            final = (await second.get(url)).json()
+            # 3 steps, then 4 epochs of one minibatch each (30 training rows, batch_size 32)
+            assert (final["step"], final["epoch"]) == (7, 4)
+        for app in (one, two):
+            app.state.store.close()
+
+    run_async(scenario())
+    assert on_the_loop == []
