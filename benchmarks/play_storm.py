@@ -37,7 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -61,12 +61,13 @@ def free_port() -> int:
         return port
 
 
-def start_server(workers: int, data_dir: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(workers: int, data_dir: str, log: IO[bytes]) -> tuple[subprocess.Popen[bytes], int]:
+    """The server, its stderr (and stdout) going to ``log`` (its tail is printed if the run fails)."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("BACKPROP_")}
     env.update(BACKPROP_DATA_DIR=data_dir, BACKPROP_MAX_STREAMS="200")
     cmd = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -77,16 +78,23 @@ def start_server(workers: int, data_dir: str) -> tuple[subprocess.Popen[bytes], 
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise SystemExit("the server did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.2)
 
 
 def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
     """The processes that serve requests: uvicorn's workers (spawned by multiprocessing under its
-    supervisor), or the server itself with one worker."""
-    tasks = Path(f"/proc/{server.pid}/task")
-    children = [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
-    workers = [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    supervisor), or the server itself with one worker. A child that exits while it is read is left
+    out (e.g. the supervisor's multiprocessing helper right after start-up)."""
+    children = []
+    for task in Path(f"/proc/{server.pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(pid) for pid in (task / "children").read_text().split()]
+    workers = []
+    for pid in children:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers.append(pid)
     return workers or [server.pid]
 
 
@@ -113,13 +121,22 @@ def tcp_sockets(pid: int, port: int, state: str) -> int:
     return count
 
 
-def wait_listening(pids: list[int], port: int) -> None:
-    """Until every worker listens (with one socket per worker, a worker that has not started yet
-    would get no connections; the shared socket of a single worker is held by the server)."""
+def wait_listening(server: subprocess.Popen[bytes], workers: int, port: int) -> list[int]:
+    """The worker pids once every worker listens (with one socket per worker, a worker that has not
+    started yet would get no connections; the shared socket of a single worker is held by the
+    server). The pids are read again while waiting: a process that vanished is not a worker."""
     deadline = time.monotonic() + 60
-    while not all(tcp_sockets(pid, port, "0A") for pid in pids):
+    while True:
+        pids = worker_pids(server)
+        try:
+            if len(pids) == (workers if workers > 1 else 1) and all(tcp_sockets(pid, port, "0A") for pid in pids):
+                return pids
+        except FileNotFoundError:  # /proc/<pid>/fd of a process that exited meanwhile
+            pass
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}")
         if time.monotonic() > deadline:
-            raise SystemExit("a worker did not start listening")
+            raise RuntimeError(f"not every worker listens after 60 s (workers found: {pids})")
         time.sleep(0.1)
 
 
@@ -245,18 +262,30 @@ async def storm(
     return list(frames), await probing, usage
 
 
+def _print_tail(log: IO[bytes], lines: int = 40) -> None:
+    log.flush()
+    log.seek(0)
+    tail = log.read().decode(errors="replace").splitlines()[-lines:]
+    print(f"--- the server's last {len(tail)} lines of output:", *tail, "---", sep="\n", file=sys.stderr, flush=True)
+
+
 def run(workers: int, students: int, seconds: float, warmup: float) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as data_dir:
-        server, port = start_server(workers, data_dir)
+    with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
+        server: subprocess.Popen[bytes] | None = None
         try:
-            pids = worker_pids(server)
-            wait_listening(pids, port)
+            server, port = start_server(workers, data_dir, log)
+            pids = wait_listening(server, workers, port)
             load_before = os.getloadavg()[0]
             frames, latencies, usage = asyncio.run(storm(port, pids, students, seconds, warmup))
             load_after = os.getloadavg()[0]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        except BaseException:
+            if server is not None and server.poll() is None:
+                server.terminate()
+                server.wait(timeout=30)
+            _print_tail(log)
+            raise
+        server.terminate()
+        server.wait(timeout=30)
     per_student = [f / seconds for f in frames]
     median = statistics.median(per_student)
     total_frames = max(sum(frames), 1)
