@@ -42,11 +42,24 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Set a node's text, writing the data of its one text node when it has one: replacing the node
+ * (textContent =) is a DOM insertion, which re-checks every :has() rule of the page (.main's).
+ */
+export function writeText(node, text) {
+  const first = node.firstChild;
+  if (first && first.nodeType === Node.TEXT_NODE && !first.nextSibling) {
+    if (first.data !== text) first.data = text;
+  } else if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
 /** Fill a table cell (or any element) with a value: short text, exact value in title and data-value. */
 export function setNumber(node, value, label) {
   const exactText = value === null ? "NaN" : String(value);
   if (node.dataset.value === exactText && !node.classList.contains("pending")) return;
-  node.textContent = fmt(value);
+  writeText(node, fmt(value));
   node.dataset.value = exactText;
   node.title = label ? `${label} = ${full(value)}` : full(value);
   node.classList.remove("pending", "pos", "neg", "nonfinite");

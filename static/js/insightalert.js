@@ -25,6 +25,10 @@ export function renderAlert({ net, faultLayer, health, history, apply, showTab }
       el("span", { text: ` ${alert.text}` }),
       el("button", { type: "button", class: "small", "data-testid": "btn-show-health", onclick: () => showTab("health"), text: "Gradient health" })));
   }
+  // Rebuilt only when its text changes: it is asked after every epoch while training plays.
+  const key = `${fault}|${alert ? `${alert.kind}|${alert.title}|${alert.text}` : ""}`;
+  if (host._key === key) return;
+  host._key = key;
   host.hidden = !parts.length;
   host.replaceChildren(...parts);
 }
@@ -32,20 +36,21 @@ export function renderAlert({ net, faultLayer, health, history, apply, showTab }
 /** Mark the broken gradients everywhere they are drawn while the teaching fault is on. */
 export function renderFaultStyle({ net, faultLayer }) {
   const fault = net() ? faultLayer(net()) : null;
-  document.body.dataset.fault = fault ? String(fault) : "";
+  if (document.body.dataset.fault !== (fault ? String(fault) : "")) document.body.dataset.fault = fault ? String(fault) : ""; // body[data-fault] rules: a rewrite restyles
   let style = $("fault-style");
   if (!style) {
     style = el("style", { id: "fault-style" });
     document.head.append(style);
   }
   if (!fault) {
-    style.textContent = "";
+    if (style.textContent) style.textContent = ""; // a stylesheet rewrite restyles the page
     return;
   }
   const panels = Array.from({ length: fault + 1 }, (_, k) => `#layers [data-testid="layer-${k}"]`);
-  style.textContent =
+  const css =
     `${panels.join(", ")} { outline: 2px dashed var(--err); outline-offset: -2px; }\n` +
     `${panels.map((p) => `${p} .layer-head::after`).join(", ")} { content: "gradients broken on purpose (teaching fault in layer ${fault})"; color: var(--err); font-weight: 700; font-size: 12px; }\n` +
     `.diagram-card::after { content: "Teaching fault: the gradients of layers 1\u2013${fault} are broken"; }`;
+  if (style.textContent !== css) style.textContent = css;
 }
 

@@ -101,6 +101,11 @@ export function createScheduler() {
       return false;
     },
 
+    /** Would throttle(key, ms, true, ...) run now (the last run was at least ms ago)? */
+    due(key, ms) {
+      return performance.now() - (lastRun.get(key) ?? -Infinity) >= ms;
+    },
+
     /** Run fn(...) only when one of `inputs` differs (by identity) from the last run with this key. */
     memo(key, inputs, fn) {
       const prev = memos.get(key);

@@ -2,12 +2,23 @@
 // the error lines next to their causes and the divergence banner. Buttons only emit events
 // ("reset-network"); main.js decides what they do.
 
-import { el } from "../format.js";
+import { el, writeText } from "../format.js";
 import { lastStage, stageName, stageShort } from "../stages.js";
 
 /** Set a node's text only when it differs (an unchanged text then costs no layout). */
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
+const setText = writeText;
+
+// Each setter writes only a change: while playing the chrome is drawn every frame, and an
+// attribute written again (even to its value) restyles the element, or for body's data-*
+// (room.css, insight.css select on them) the elements those rules reach.
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+function setDisabled(node, disabled) {
+  if (node.disabled !== disabled) node.disabled = disabled;
+}
+function setData(node, key, value) {
+  if (node.dataset[key] !== value) node.dataset[key] = value;
 }
 
 function renderTrack(track, s, L, stage, hasTrace) {
@@ -36,19 +47,24 @@ function renderTrack(track, s, L, stage, hasTrace) {
 function renderStatus(status, net, where) {
   const params = `${net.n_parameters} parameters \u00B7 `;
   const rest = `step ${net.step} \u00B7 epoch ${net.epoch} \u00B7 ${where}`;
-  if (status.textContent === params + rest) return;
+  const [span, tail] = status.childNodes;
+  if (status.childNodes.length === 2 && span.className === "status-params" && tail.nodeType === Node.TEXT_NODE) {
+    writeText(span, params); // in place: the counters change every frame while playing
+    if (tail.data !== rest) tail.data = rest;
+    return;
+  }
   status.replaceChildren(el("span", { class: "status-params", text: params }), rest);
 }
 
 function renderBanner(banner, s, actions) {
   const d = s.diverged;
   if (!d) {
-    banner.hidden = true;
-    banner.replaceChildren();
+    setHidden(banner, true);
+    if (banner.firstChild) banner.replaceChildren();
     delete banner.dataset.key;
     return;
   }
-  banner.hidden = false;
+  setHidden(banner, false);
   const key = `${d.where}|${d.message}|${s.training.eta}`;
   if (banner.dataset.key === key) return;
   banner.dataset.key = key;
@@ -69,32 +85,34 @@ export function renderChrome(s, $, actions) {
   const hasTrace = !!s.trace && !!net;
   const hasData = !!(net && net.dataset);
   const busy = s.busy;
-  $("btn-forward").disabled = !hasTrace || busy || s.playing || (stage >= L && stage < 2 * L);
-  $("btn-backward").disabled = !hasTrace || busy || s.playing || stage < L || stage >= 2 * L;
-  $("btn-update").disabled = !hasTrace || busy || s.playing || stage !== 2 * L;
-  $("btn-fullstep").disabled = !hasTrace || busy || s.playing;
-  $("btn-epoch").disabled = !hasData || busy || s.playing;
-  $("btn-play").disabled = !hasData || (busy && !s.playing);
-  $("btn-reset").disabled = !net || busy;
-  $("btn-play").setAttribute("aria-pressed", s.playing ? "true" : "false");
+  setDisabled($("btn-forward"), !hasTrace || busy || s.playing || (stage >= L && stage < 2 * L));
+  setDisabled($("btn-backward"), !hasTrace || busy || s.playing || stage < L || stage >= 2 * L);
+  setDisabled($("btn-update"), !hasTrace || busy || s.playing || stage !== 2 * L);
+  setDisabled($("btn-fullstep"), !hasTrace || busy || s.playing);
+  setDisabled($("btn-epoch"), !hasData || busy || s.playing);
+  setDisabled($("btn-play"), !hasData || (busy && !s.playing));
+  setDisabled($("btn-reset"), !net || busy);
+  const pressed = s.playing ? "true" : "false";
+  if ($("btn-play").getAttribute("aria-pressed") !== pressed) $("btn-play").setAttribute("aria-pressed", pressed);
   setText($("btn-play").querySelector(".play-label"), s.playing ? "Pause" : "Play");
-  $("btn-epoch").title = hasData ? "One epoch of minibatch training on the dataset  [E]" : "Training needs a dataset: choose one in Data";
+  const epochTitle = hasData ? "One epoch of minibatch training on the dataset  [E]" : "Training needs a dataset: choose one in Data";
+  if ($("btn-epoch").title !== epochTitle) $("btn-epoch").title = epochTitle;
 
   if (net) renderTrack($("stage-track"), s, L, stage, hasTrace);
   const status = $("status");
   if (net) {
     renderStatus(status, net, stageName(stage, L));
-    status.dataset.networkId = net.id;
-    status.dataset.stage = String(stage);
-    status.title = `network ${net.id}`;
+    setData(status, "networkId", net.id);
+    setData(status, "stage", String(stage));
+    if (status.title !== `network ${net.id}`) status.title = `network ${net.id}`;
   }
-  document.body.dataset.stage = String(stage);
-  document.body.dataset.networkId = net ? net.id : "";
+  setData(document.body, "stage", String(stage));
+  setData(document.body, "networkId", net ? net.id : "");
 
   for (const where of ["build", "example", "train", "share", "step", "lesson"]) {
     const node = $(`error-${where}`);
     const msg = s.errors[where];
-    node.hidden = !msg;
+    setHidden(node, !msg);
     setText(node, msg || "");
   }
   renderBanner($("banner"), s, actions);

@@ -11,10 +11,15 @@ import * as layerView from "../views/layerview.js";
 
 const IMAGES_EVERY_MS = 250;
 
+/** Hide or show, writing only a change (drawn every frame while playing: a rewrite restyles). */
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
 function renderProjectionPick($, s, L) {
   const pick = $("projection-pick");
   const on = !!(s.data && s.network.config.sizes[0] > 2);
-  pick.hidden = !on;
+  setHidden(pick, !on);
   if (!on) return;
   const select = $("f-projection-layer");
   if (select.dataset.key !== String(L)) {
@@ -33,10 +38,10 @@ export function render({ s, sched, $ }) {
   const L = cfg.sizes.length - 1;
   const stage = Math.min(s.stage, lastStage(L));
   const wide = layerViewShown(s);
-  $("diagram").hidden = wide;
-  $("layerview").hidden = !wide;
-  $("diagram-card").dataset.view = wide ? "layers" : "nodes";
-  $("top-edges-pick").hidden = wide;
+  setHidden($("diagram"), wide);
+  setHidden($("layerview"), !wide);
+  if ($("diagram-card").dataset.view !== (wide ? "layers" : "nodes")) $("diagram-card").dataset.view = wide ? "layers" : "nodes";
+  setHidden($("top-edges-pick"), wide);
   if (wide) {
     sched.memo("extras-layers", [net, s.trace, stage], () => layerView.render($("layerview"), { sizes: cfg.sizes, W: net.W, b: net.b, trace: s.trace, stage, width: $("layerview").clientWidth }));
   }
@@ -47,7 +52,7 @@ export function render({ s, sched, $ }) {
   const info = s.data ? s.data.info : null;
   const card = $("images-card");
   const show = imagesView.applies(info, cfg.sizes[0]) && !!s.data;
-  card.hidden = !show;
+  setHidden(card, !show);
   if (!show) return;
   const inputs = [net, s.trace, stage, s.example, s.data, s.evaluation];
   if (sched.memoSame("extras-images", inputs)) return;

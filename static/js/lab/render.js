@@ -35,7 +35,11 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
   let plotsDrawing = Promise.resolve();
   const pendingPlots = new Set();
 
-  const wake = () => sched.soon("render", core);
+  let changed = false; // a store change not drawn yet (a frame draws itself, then the microtask has nothing to do)
+  const wake = () => {
+    changed = true;
+    sched.soon("render", () => changed && core());
+  };
   /**
    * Draw the view in element `id` now? Always when paused; while playing only when on screen.
    * (Asked when paused too, so each view is watched before Play: its first frame knows.)
@@ -46,6 +50,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
   };
 
   function core() {
+    changed = false;
     const t0 = performance.now();
     const net = s.network;
     try {
@@ -96,7 +101,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       }
       // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
       const unbuilt = !net && !!s.errors.build;
-      document.body.dataset.unbuilt = unbuilt ? "1" : "";
+      if (document.body.dataset.unbuilt !== (unbuilt ? "1" : "")) document.body.dataset.unbuilt = unbuilt ? "1" : ""; // body[data-unbuilt] rules: a rewrite restyles
       if (unbuilt) $("status").textContent = "No network: the form above describes one that could not be built.";
       sched.memo("timeline", [s.timeline, s.timelineIndex], () => timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex }));
       sched.memo("lesson", [s.lessons, s.lesson], () => lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson }));
@@ -129,7 +134,8 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
         });
       }
       // While playing, the curves never share a task with the boundary: they follow in their own.
-      if (pendingPlots.has("training") && s.live && drewData) sched.debounce("plots", 0, plots);
+      // Between two draws of the curves, the summary line is written in this frame's task.
+      if (pendingPlots.has("training") && s.live && drewData && sched.due("curves", CURVES_EVERY_MS)) sched.debounce("plots", 0, plots);
       else if (pendingPlots.has("training")) {
         const drew = sched.throttle("curves", CURVES_EVERY_MS, s.live, () => {
           pendingPlots.delete("training");
@@ -153,7 +159,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       sched.invalidate("equations");
       sched.invalidate("training");
     }
-    sched.soon("render", core);
+    wake();
   });
 
   return {

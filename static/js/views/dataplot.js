@@ -66,16 +66,22 @@ const putRgb = (px, o, rgb) => {
  * the browser): P(class 1) for two classes, the winning class for more, y_hat for regression.
  * Drawn as a layout image, so a new boundary redraws only the image, not the points.
  */
-function surfaceImage(surface, info, nL, output, yRange) {
+function surfaceImage(surface, info, nL, output, yRange, element) {
   if (!surface || !surface.x2) return null;
   const yh = surface.y_hat;
   const rows = yh.length;
   const cols = yh[0].length;
-  const canvas = document.createElement("canvas");
-  canvas.width = cols;
-  canvas.height = rows;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(cols, rows);
+  // One canvas and pixel buffer per plot, kept while the grid keeps its size (a new canvas and
+  // 2D context per frame cost as much as encoding the image).
+  let paint = element._paint;
+  if (!paint || paint.canvas.width !== cols || paint.canvas.height !== rows) {
+    const canvas = document.createElement("canvas");
+    canvas.width = cols;
+    canvas.height = rows;
+    const ctx = canvas.getContext("2d");
+    paint = element._paint = { canvas, ctx, img: ctx.createImageData(cols, rows) };
+  }
+  const { canvas, ctx, img } = paint;
   const px = img.data;
   const binary = info.task === "classification" && (nL === 2 || nL === 1) && output !== "linear";
   const classification = info.task === "classification";
@@ -165,6 +171,26 @@ function buildPoints(data, example, info, oneD, feat, regressionRange) {
   return points;
 }
 
+const XLINK = "http://www.w3.org/1999/xlink";
+
+/**
+ * A new boundary over the same cells: write the image's source where Plotly keeps it (the layout,
+ * the full layout and the one <image> it drew), as its own image drawing would, without a
+ * relayout (which supplies every default of the figure again: most of a frame's script while
+ * training plays). Null when the figure does not hold exactly that one image (then relayout).
+ */
+function swapImage(element, source) {
+  const nodes = element.querySelectorAll("g.imagelayer image");
+  const full = element._fullLayout && element._fullLayout.images;
+  const own = element.layout && element.layout.images;
+  if (nodes.length !== 1 || !full || full.length !== 1 || !own || own.length !== 1) return null;
+  own[0].source = source;
+  full[0].source = source;
+  nodes[0].setAttributeNS(XLINK, "xlink:href", source);
+  nodes[0]._imgSrc = source; // Plotly's own mark of the source an image shows
+  return Promise.resolve(element);
+}
+
 const pct = (r) => (r === null || r === undefined ? "" : ` (${(100 * r).toFixed(0)}%)`);
 
 /**
@@ -208,7 +234,7 @@ export function render(element, d) {
   const feat = view ? view.feat : info.feature_names;
   const oneD = nIn === 1;
   const regressionRange = info.task === "regression" ? range(data.y_train.map((t) => t[0]).concat(data.y_test.map((t) => t[0]))) : null;
-  const img = surfaceImage(surface, info, nL, output, regressionRange);
+  const img = surfaceImage(surface, info, nL, output, regressionRange, element);
   if (oneD && surface) {
     for (let j = 0; j < nL; j++) {
       traces.push({
@@ -234,7 +260,7 @@ export function render(element, d) {
   if (img && !oneD && element._frameKey === frameKey && element._hasImage && element._plane === plane) {
     const { source, x, y, sizex, sizey } = img.image;
     const cells = `${x}|${y}|${sizex}|${sizey}`;
-    if (element._cells === cells) return window.Plotly.relayout(element, { "images[0].source": source });
+    if (element._cells === cells) return swapImage(element, source) || window.Plotly.relayout(element, { "images[0].source": source });
     element._cells = cells;
     return window.Plotly.relayout(element, { "images[0].source": source, "images[0].x": x, "images[0].y": y, "images[0].sizex": sizex, "images[0].sizey": sizey });
   }

@@ -11,7 +11,7 @@
 import { bindEditClicks } from "../editclick.js";
 import { bindRoving, pressAt, refreshRoving } from "../keynav.js";
 import { divergingColor, fmt, maxAbs } from "../format.js";
-import { compact, geometry, halfPath, placeNumber, s, set, setText, sub, text } from "./diagramshape.js";
+import { compact, geometry, halfPath, placeNumber, s, setText, sub, text } from "./diagramshape.js";
 import { bindTips, exact } from "./diagramtips.js";
 export { sub };
 import { backwardKnown, forwardKnown, gradHKnown, litLayer } from "../stages.js";
@@ -35,6 +35,22 @@ function observedSize(element) {
     element._sizeObserver.observe(element);
   }
   return element._size;
+}
+
+/**
+ * set() that keeps the value it wrote on the node: a frame writes ~10 attributes per edge, and
+ * reading each back with getAttribute costs as much as writing it. Only this module writes these.
+ */
+function put(node, name, value) {
+  const v = value === null || value === undefined ? null : String(value);
+  const written = node._written || (node._written = new Map());
+  if (written.has(name) ? written.get(name) === v : node.getAttribute(name) === v) {
+    written.set(name, v);
+    return;
+  }
+  written.set(name, v);
+  if (v === null) node.removeAttribute(name);
+  else node.setAttribute(name, v);
 }
 
 // While playing, a size change of up to this many px keeps the SVG (its viewBox scales to the new
@@ -182,7 +198,7 @@ export function render(element, data) {
   const minFont = f > 1 ? font * 0.85 : font * 0.7;
   const grad = mode === "gradients";
   const lit = litLayer(stage, L);
-  set(v.svg, "aria-label", `Network diagram with layer sizes ${sizes.join(", ")}, showing ${mode}`);
+  put(v.svg, "aria-label", `Network diagram with layer sizes ${sizes.join(", ")}, showing ${mode}`);
 
   const A = (k, i) => (trace && forwardKnown(stage, L, k) ? trace.a[k - 1][0][i] : undefined);
   const H = (k, i) => (trace && (k === 0 || forwardKnown(stage, L, k)) ? trace.h[k][0][i] : undefined);
@@ -204,23 +220,23 @@ export function render(element, data) {
   const shade = (x, scale) => (x === undefined ? null : x === null ? divergingColor(null) : divergingColor(Math.tanh((1.6 * x) / scale)));
 
   if (lit !== null) {
-    set(v.band, "visibility", "visible");
-    set(v.band, "x", (xs[lit - 1] + halfWidth(lit - 1)).toFixed(1));
-    set(v.band, "width", (xs[lit] - xs[lit - 1] - halfWidth(lit - 1) + w + r * 0.2 + 8).toFixed(1));
-    set(v.band, "data-testid", `lit-layer-${lit}`);
+    put(v.band, "visibility", "visible");
+    put(v.band, "x", (xs[lit - 1] + halfWidth(lit - 1)).toFixed(1));
+    put(v.band, "width", (xs[lit] - xs[lit - 1] - halfWidth(lit - 1) + w + r * 0.2 + 8).toFixed(1));
+    put(v.band, "data-testid", `lit-layer-${lit}`);
   } else {
-    set(v.band, "visibility", "hidden");
-    set(v.band, "data-testid", null);
+    put(v.band, "visibility", "hidden");
+    put(v.band, "data-testid", null);
   }
   const d = data.diverged;
   if (d && d.layer !== null && d.layer !== undefined) {
     const k = Math.min(Math.max(d.layer, 0), L);
     const x0 = k > 0 ? xs[k - 1] + halfWidth(k - 1) : xs[0] - halfWidth(0) - 6;
-    set(v.divergedBand, "visibility", "visible");
-    set(v.divergedBand, "x", x0.toFixed(1));
-    set(v.divergedBand, "width", (xs[k] - x0 + halfWidth(k) + 6).toFixed(1));
+    put(v.divergedBand, "visibility", "visible");
+    put(v.divergedBand, "x", x0.toFixed(1));
+    put(v.divergedBand, "width", (xs[k] - x0 + halfWidth(k) + 6).toFixed(1));
   } else {
-    set(v.divergedBand, "visibility", "hidden");
+    put(v.divergedBand, "visibility", "hidden");
   }
 
   const gWs = Array.from({ length: L }, (_, k) => GW(k + 1));
@@ -246,8 +262,8 @@ export function render(element, data) {
     const x = grad ? gv : w;
     const mag = x === undefined ? -1 : x === null ? Infinity : Math.abs(x);
     const hidden = cut >= 0 && mag < cut;
-    set(e.line, "visibility", hidden ? "hidden" : null);
-    set(e.hit, "visibility", hidden ? "hidden" : null);
+    put(e.line, "visibility", hidden ? "hidden" : null);
+    put(e.hit, "visibility", hidden ? "hidden" : null);
     let stroke;
     let widthPx;
     let opacity;
@@ -265,14 +281,14 @@ export function render(element, data) {
       widthPx = 0.6 + 5.4 * m;
       opacity = 0.3 + 0.7 * m;
     }
-    set(e.line, "stroke", stroke);
-    set(e.line, "stroke-width", (widthPx * f).toFixed(2));
-    set(e.line, "stroke-opacity", opacity.toFixed(2));
+    put(e.line, "stroke", stroke);
+    put(e.line, "stroke-width", (widthPx * f).toFixed(2));
+    put(e.line, "stroke-opacity", opacity.toFixed(2));
     // Negative edges are dashed, so the sign survives greyscale and colour blindness (unknown: dotted grey).
-    set(e.line, "stroke-dasharray", x === undefined ? "3 3" : x !== null && x < 0 ? "7 3" : null);
-    set(e.line, "data-sign", x === undefined || x === null ? null : x < 0 ? "-" : "+");
-    set(e.hit, "data-value", w === null ? "NaN" : String(w));
-    set(e.hit, "data-grad", gv === undefined ? null : gv === null ? "NaN" : String(gv));
+    put(e.line, "stroke-dasharray", x === undefined ? "3 3" : x !== null && x < 0 ? "7 3" : null);
+    put(e.line, "data-sign", x === undefined || x === null ? null : x < 0 ? "-" : "+");
+    put(e.hit, "data-value", w === null ? "NaN" : String(w));
+    put(e.hit, "data-grad", gv === undefined ? null : gv === null ? "NaN" : String(gv));
   }
 
   for (let k = 0; k <= L; k++) {
@@ -281,23 +297,23 @@ export function render(element, data) {
       if (k === 0) {
         const x = grad ? GH(0, i) : H(0, i);
         const fill = shade(x, hScale);
-        set(n.h, "fill", fill);
-        set(n.h, "class", fill ? "half" : "half pending");
-        set(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
+        put(n.h, "fill", fill);
+        put(n.h, "class", fill ? "half" : "half pending");
+        put(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
         if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r: v.g.r0, w: v.g.r0 }, font, minFont);
-        set(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
+        put(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
         continue;
       }
       const leftV = grad ? GA(k, i) : A(k, i);
       const rightV = grad ? (k < L ? GH(k, i) : undefined) : H(k, i);
       const leftFill = shade(leftV, aScale);
       const rightFill = grad && k === L ? (H(k, i) === undefined ? null : "#eceff3") : shade(rightV, hScale);
-      set(n.a, "fill", leftFill);
-      set(n.a, "class", leftFill ? "half" : "half pending");
-      set(n.a, "data-value", leftV === undefined ? null : leftV === null ? "NaN" : String(leftV));
-      set(n.h, "fill", rightFill);
-      set(n.h, "class", rightFill ? "half" : "half pending");
-      set(n.h, "data-value", rightV === undefined ? null : rightV === null ? "NaN" : String(rightV));
+      put(n.a, "fill", leftFill);
+      put(n.a, "class", leftFill ? "half" : "half pending");
+      put(n.a, "data-value", leftV === undefined ? null : leftV === null ? "NaN" : String(leftV));
+      put(n.h, "fill", rightFill);
+      put(n.h, "class", rightFill ? "half" : "half pending");
+      put(n.h, "data-value", rightV === undefined ? null : rightV === null ? "NaN" : String(rightV));
       if (showText) {
         const cx = xs[k];
         placeNumber(n.aText, leftV === undefined ? "a" : compact(leftV), leftV, { cx, side: -1, r, w }, font, minFont);
@@ -306,20 +322,20 @@ export function render(element, data) {
       const bv = b[k - 1][i];
       const gb = GB(k);
       const gbv = gb ? gb[i] : undefined;
-      set(n.bias, "fill", shade(grad ? gbv : bv, bScale) ?? "#eceff3");
-      set(n.bias, "data-value", bv === null ? "NaN" : String(bv));
-      set(n.bias, "data-grad", gbv === undefined ? null : gbv === null ? "NaN" : String(gbv));
-      set(n.group, "aria-label", `layer ${k}, unit ${i}: ${grad ? "\u2207a" : "a"} = ${exact(leftV)}, ${grad ? "\u2207h" : k === L ? "\u0177" : "h"} = ${exact(rightV)}, b = ${exact(bv)}. Enter: edit b${sub(k)}[${i}]`);
+      put(n.bias, "fill", shade(grad ? gbv : bv, bScale) ?? "#eceff3");
+      put(n.bias, "data-value", bv === null ? "NaN" : String(bv));
+      put(n.bias, "data-grad", gbv === undefined ? null : gbv === null ? "NaN" : String(gbv));
+      put(n.group, "aria-label", `layer ${k}, unit ${i}: ${grad ? "\u2207a" : "a"} = ${exact(leftV)}, ${grad ? "\u2207h" : k === L ? "\u0177" : "h"} = ${exact(rightV)}, b = ${exact(bv)}. Enter: edit b${sub(k)}[${i}]`);
     }
     const { head, foot } = v.labels[k];
-    set(head, "class", `layer-label${lit === k ? " lit" : ""}`);
-    set(foot, "class", `layer-label${lit === k ? " lit" : ""}`);
+    put(head, "class", `layer-label${lit === k ? " lit" : ""}`);
+    put(foot, "class", `layer-label${lit === k ? " lit" : ""}`);
     setText(foot, k === 0 ? (grad ? `\u2207h${sub(0)}` : `h${sub(0)}`) : grad ? `\u2207a${sub(k)} | ${k === L ? "\u0177" : `\u2207h${sub(k)}`}` : `a${sub(k)} | ${k === L ? "\u0177" : `h${sub(k)}`}`);
   }
   v.targets.forEach((t, i) => {
     const y = trace && trace.y ? trace.y[0][i] : undefined;
     setText(t, y === undefined ? "" : fmt(y));
-    set(t, "data-value", y === undefined ? null : String(y));
+    put(t, "data-value", y === undefined ? null : String(y));
   });
   void height;
 }

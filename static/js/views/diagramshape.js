@@ -2,6 +2,8 @@
 // geometry of the columns and the neurons for a size on screen and a type size, and the numbers
 // written into half neurons so that they never reach past the shape.
 
+import { writeText } from "../format.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const SUB = "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089";
 export const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
@@ -27,7 +29,7 @@ export function set(node, name, value) {
 }
 
 export function setText(node, value) {
-  if (node.textContent !== value) node.textContent = value;
+  writeText(node, value);
 }
 
 /** Half a neuron (side -1: the a half, +1: the h half): a half-circle of radius r, or half a pill
@@ -89,7 +91,7 @@ export function placeNumber(node, label, value, shape, font, minFont) {
     }
     size = Math.max(minFont, size);
   }
-  if (node.textContent !== text) node.textContent = text;
+  writeText(node, text);
   const fontSize = size < font ? `${size.toFixed(2)}px` : "";
   if (node.style.fontSize !== fontSize) node.style.fontSize = fontSize;
   const x = side === 0 ? cx : cx + side * (gap + room / 2);
