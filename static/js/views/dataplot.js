@@ -171,26 +171,6 @@ function buildPoints(data, example, info, oneD, feat, regressionRange) {
   return points;
 }
 
-const XLINK = "http://www.w3.org/1999/xlink";
-
-/**
- * A new boundary over the same cells: write the image's source where Plotly keeps it (the layout,
- * the full layout and the one <image> it drew), as its own image drawing would, without a
- * relayout (which supplies every default of the figure again: most of a frame's script while
- * training plays). Null when the figure does not hold exactly that one image (then relayout).
- */
-function swapImage(element, source) {
-  const nodes = element.querySelectorAll("g.imagelayer image");
-  const full = element._fullLayout && element._fullLayout.images;
-  const own = element.layout && element.layout.images;
-  if (nodes.length !== 1 || !full || full.length !== 1 || !own || own.length !== 1) return null;
-  own[0].source = source;
-  full[0].source = source;
-  nodes[0].setAttributeNS(XLINK, "xlink:href", source);
-  nodes[0]._imgSrc = source; // Plotly's own mark of the source an image shows
-  return Promise.resolve(element);
-}
-
 const pct = (r) => (r === null || r === undefined ? "" : ` (${(100 * r).toFixed(0)}%)`);
 
 /**
@@ -260,7 +240,7 @@ export function render(element, d) {
   if (img && !oneD && element._frameKey === frameKey && element._hasImage && element._plane === plane) {
     const { source, x, y, sizex, sizey } = img.image;
     const cells = `${x}|${y}|${sizex}|${sizey}`;
-    if (element._cells === cells) return swapImage(element, source) || window.Plotly.relayout(element, { "images[0].source": source });
+    if (element._cells === cells) return window.Plotly.relayout(element, { "images[0].source": source });
     element._cells = cells;
     return window.Plotly.relayout(element, { "images[0].source": source, "images[0].x": x, "images[0].y": y, "images[0].sizex": sizex, "images[0].sizey": sizey });
   }
