@@ -18,6 +18,7 @@ import httpx
 
 from app import records
 from tests.multiproc.conftest import LEASE_SECONDS, StartServer
+from tests.servers import AppServer
 
 SPIRAL = {"name": "spiral", "n": 2000, "seed": 1}  # 1,500 minibatches of 1 per epoch: many epochs, each short
 LONG_TRAINING = {"epochs": 1000, "batch_size": 1}  # far longer than the test waits: only the stop ends it
@@ -51,13 +52,18 @@ def _wait_for(path: Path, network_id: str, least_epoch: int) -> int:
         time.sleep(0.05)
 
 
-def test_sigterm_during_a_plain_training_answers_saves_and_exits_quickly(
-    start_server: StartServer, tmp_path: Path
-) -> None:
+def _two_workers_with_a_network(start_server: StartServer, tmp_path: Path) -> tuple[Path, AppServer, AppServer, str]:
+    """Two servers on one SQLite file ("one" trains, "two" watches) and a network created on "two"."""
     path = tmp_path / "shared.sqlite3"
     one = start_server(name="one", store=f"sqlite://{path}")
     two = start_server(name="two", store=f"sqlite://{path}")
-    network_id = _create(two.url)
+    return path, one, two, _create(two.url)
+
+
+def test_sigterm_during_a_plain_training_answers_saves_and_exits_quickly(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    path, one, two, network_id = _two_workers_with_a_network(start_server, tmp_path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         training = pool.submit(httpx.post, f"{one.url}/networks/{network_id}/train", json=LONG_TRAINING, timeout=WAIT_S)
         saved = _wait_for(path, network_id, 1)
@@ -74,10 +80,7 @@ def test_sigterm_during_a_plain_training_answers_saves_and_exits_quickly(
 
 
 def test_kill_9_during_a_plain_training_keeps_what_it_saved(start_server: StartServer, tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite3"
-    one = start_server(name="one", store=f"sqlite://{path}")
-    two = start_server(name="two", store=f"sqlite://{path}")
-    network_id = _create(two.url)
+    path, one, two, network_id = _two_workers_with_a_network(start_server, tmp_path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         training = pool.submit(httpx.post, f"{one.url}/networks/{network_id}/train", json=LONG_TRAINING, timeout=WAIT_S)
         saved = _wait_for(path, network_id, 2)  # saved at least twice while running (at most once a second)

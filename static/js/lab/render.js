@@ -101,7 +101,8 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       }
       // A refused build leaves no network: the old one's views are hidden (room.css), not shown as current.
       const unbuilt = !net && !!s.errors.build;
-      if (document.body.dataset.unbuilt !== (unbuilt ? "1" : "")) document.body.dataset.unbuilt = unbuilt ? "1" : ""; // body[data-unbuilt] rules: a rewrite restyles
+      const unbuiltMark = unbuilt ? "1" : "";
+      if (document.body.dataset.unbuilt !== unbuiltMark) document.body.dataset.unbuilt = unbuiltMark; // body[data-unbuilt] rules: a rewrite restyles
       if (unbuilt) $("status").textContent = "No network: the form above describes one that could not be built.";
       sched.memo("timeline", [s.timeline, s.timelineIndex], () => timelineView.render($("timeline"), { timeline: s.timeline, index: s.timelineIndex }));
       sched.memo("lesson", [s.lessons, s.lesson], () => lessonView.render($("lessons"), { lessons: s.lessons || [], lesson: s.lesson }));
