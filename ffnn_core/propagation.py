@@ -80,7 +80,7 @@ class TrainingTrace:
 
     @property
     def loss(self) -> float:
-        return _mean(self.losses)
+        return batch_mean(self.losses)
 
 
 @dataclass(slots=True)
@@ -139,7 +139,7 @@ def backward(
     check_targets(X, targets.Y)
     with np.errstate(all="ignore"):
         if trace is None:
-            fwd, losses = _forward_with_losses(network, X, targets.Y)
+            fwd, losses = forward_with_losses(network, X, targets.Y)
         else:
             fwd, losses = trace, cfg.output_loss.per_example_loss(trace.a[-1], trace.y_hat, targets.Y)
         grad_a, grad_h, grad_W, grad_b = _backward(network, fwd, targets.Y, True, drop_g_prime_layer)
@@ -151,7 +151,7 @@ def backward(
         grad_W=grad_W,
         grad_b=grad_b,
         losses=losses,
-        loss=_mean(losses),
+        loss=batch_mean(losses),
     )
 
 
@@ -172,8 +172,9 @@ def gradients(network: Network, X: Array, Y: Array) -> TrainingTrace:
     )
 
 
-def _mean(losses: Array) -> float:
-    """losses.mean(), the same float: np.mean's own overhead costs ~2 us a call (bench_core, [2, 8, 8, 2])."""
+def batch_mean(losses: Array) -> float:
+    """losses.mean(), the same float (the batch loss, the mean of the l_n): np.mean's own overhead costs
+    ~2 us a call (bench_core, [2, 8, 8, 2])."""
     return float(np.add.reduce(losses)) / len(losses)
 
 
@@ -196,8 +197,9 @@ def _forward(network: Network, X: Array) -> ForwardTrace:
     return ForwardTrace(a=a, h=h)
 
 
-def _forward_with_losses(network: Network, X: Array, Y: Array) -> tuple[ForwardTrace, Array]:
-    """The forward trace and the losses l_n of target rows Y, y_hat and l_n computed together."""
+def forward_with_losses(network: Network, X: Array, Y: Array) -> tuple[ForwardTrace, Array]:
+    """The forward trace and the losses l_n of target rows Y, y_hat and l_n computed together (the bits
+    of ``forward`` and ``per_example_loss``); the caller sets the floating-point error state."""
     a, h = _hidden_layers(network, X)
     y_hat, losses = network.config.output_loss.output_and_losses(a[-1], Y)  # y_hat = O(a_L); l(y_hat, y)
     h.append(y_hat)

