@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from app import listeners
+from app import cpu_claims, listeners
 from app.server import uvicorn_options
 from app.settings import Settings
 from app.startup import StartupError, check_data_dir
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["BACKPROP_DATA_DIR"] = args.data_dir  # read by the app's Settings
     if args.store is not None:
         os.environ["BACKPROP_STORE"] = args.store
-    scratch = None
+    scratch: str | None = None
+    scratch_cpus: str | None = None  # the workers' CPU claims (app/cpu_claims.py)
     if args.workers > 1 and _in_memory_only():
         # Workers share networks through a store; without persistence it is a file deleted at exit.
         scratch = tempfile.mkdtemp(prefix="backprop-lab-")
@@ -74,12 +75,16 @@ def main(argv: list[str] | None = None) -> None:
             listeners.check_free(args.host, args.port)
             config = uvicorn.Config("app.main:app", **options, **limits)
             logger.info("Uvicorn running on http://%s:%d, one listening socket per worker", args.host, args.port)
-            Multiprocess(config, sockets=listeners.WorkerSockets(args.host, args.port)).run()
+            if settings.pin_workers and cpu_claims.SUPPORTED:
+                scratch_cpus = tempfile.mkdtemp(prefix="backprop-lab-cpus-")
+            sockets = listeners.WorkerSockets(args.host, args.port, scratch_cpus)
+            Multiprocess(config, sockets=sockets).run()
         else:
             uvicorn.run("app.main:app", **options, **limits)
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        for folder in (scratch, scratch_cpus):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _in_memory_only() -> bool:

@@ -24,6 +24,8 @@ from typing import Any
 
 from uvicorn.config import STARTUP_FAILURE
 
+from app import cpu_claims
+
 logger = logging.getLogger("uvicorn.error")
 
 SUPPORTED = hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux")  # others do not spread
@@ -44,9 +46,12 @@ def check_free(host: str, port: int) -> None:
             sys.exit(STARTUP_FAILURE)
 
 
-def bind_worker_socket(host: str, port: int) -> list[socket.socket]:
+def bind_worker_socket(host: str, port: int, cpu_claims_dir: str | None = None) -> list[socket.socket]:
     """A socket of this worker's own on host:port (SO_REUSEPORT), bound, not yet listening
-    (uvicorn's server listens with its backlog)."""
+    (uvicorn's server listens with its backlog). With ``cpu_claims_dir``, the worker first takes a CPU
+    of its own (app/cpu_claims.py): here, before the app starts any thread, so that every thread inherits it."""
+    if cpu_claims_dir is not None:
+        cpu_claims.claim_cpu(cpu_claims_dir)
     sock = socket.socket(_family(host))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -61,10 +66,11 @@ def bind_worker_socket(host: str, port: int) -> list[socket.socket]:
 class WorkerSockets(list[socket.socket]):
     """The ``sockets`` argument of uvicorn's supervisor: each worker process binds its own."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, cpu_claims_dir: str | None = None) -> None:
         super().__init__()
         self.host = host
         self.port = port
+        self.cpu_claims_dir = cpu_claims_dir
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return bind_worker_socket, (self.host, self.port)
+        return bind_worker_socket, (self.host, self.port, self.cpu_claims_dir)

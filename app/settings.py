@@ -104,6 +104,11 @@ class Settings(BaseSettings):
         ge=0,
         description="OpenBLAS/OpenMP threads per computing thread (0 = leave the library's own setting).",
     )
+    pin_workers: bool = Field(
+        default=True,
+        description="With `--workers` above 1, each worker process runs on a CPU of its own (one worker per CPU; "
+        "more workers than CPUs: the rest unpinned), so its GIL hand-overs stay on one CPU.",
+    )
     inline_work_limit: int = Field(
         default=50_000,
         ge=0,

@@ -8,7 +8,7 @@ probe's p50/p99, for each --workers setting in the same run (default: 1 and 2), 
 average. Targets on a 2-core machine: 2 workers deliver >= 1.8x the frames of 1; no student below
 half the median; 30 students >= 20 frames/s each with 2 workers; probe p99 < 100 ms.
 
-    .venv/bin/python benchmarks/play_storm.py [--students 30] [--seconds 10] [--workers 1 2] [--pin]
+    .venv/bin/python benchmarks/play_storm.py [--students 30] [--seconds 10] [--workers 1 2] [--unpinned]
 
 Each server is started here on 127.0.0.1 (`backprop-lab serve --workers W`, networks in an SQLite
 file in a temporary folder; the storm starts once every worker listens) and stopped at the end;
@@ -61,11 +61,14 @@ def free_port() -> int:
         return port
 
 
-def start_server(workers: int, data_dir: str, log: IO[bytes]) -> tuple[subprocess.Popen[bytes], int]:
-    """The server, its stderr (and stdout) going to ``log`` (its tail is printed if the run fails)."""
+def start_server(
+    workers: int, data_dir: str, log: IO[bytes], unpinned: bool = False
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The server, its stderr (and stdout) going to ``log`` (its tail is printed if the run fails);
+    ``unpinned``: its workers not held to a CPU each (BACKPROP_PIN_WORKERS=0; app/cpu_claims.py)."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("BACKPROP_")}
-    env.update(BACKPROP_DATA_DIR=data_dir, BACKPROP_MAX_STREAMS="200")
+    env.update(BACKPROP_DATA_DIR=data_dir, BACKPROP_MAX_STREAMS="200", BACKPROP_PIN_WORKERS="0" if unpinned else "1")
     cmd = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -269,24 +272,12 @@ def _print_tail(log: IO[bytes], lines: int = 40) -> None:
     print(f"--- the server's last {len(tail)} lines of output:", *tail, "---", sep="\n", file=sys.stderr, flush=True)
 
 
-def pin_to_cpus(pids: list[int]) -> None:
-    """Worker i (all its threads) on CPU i mod the CPUs: its event loop and computing threads then
-    hand the GIL over on one CPU, not across two (an experiment: the app does not pin itself)."""
-    cpus = sorted(os.sched_getaffinity(0))
-    for i, pid in enumerate(pids):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError):
-                os.sched_setaffinity(int(task), {cpus[i % len(cpus)]})
-
-
-def run(workers: int, students: int, seconds: float, warmup: float, pin: bool = False) -> dict[str, float]:
+def run(workers: int, students: int, seconds: float, warmup: float, unpinned: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
         server: subprocess.Popen[bytes] | None = None
         try:
-            server, port = start_server(workers, data_dir, log)
+            server, port = start_server(workers, data_dir, log, unpinned)
             pids = wait_listening(server, workers, port)
-            if pin:
-                pin_to_cpus(pids)
             load_before = os.getloadavg()[0]
             frames, latencies, usage = asyncio.run(storm(port, pids, students, seconds, warmup))
             load_after = os.getloadavg()[0]
@@ -337,11 +328,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before the window opens")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument(
-        "--pin", action="store_true", help="pin worker i to CPU i mod the CPUs once it listens (see pin_to_cpus)"
+        "--unpinned", action="store_true", help="workers not held to a CPU each (BACKPROP_PIN_WORKERS=0), for an A/B"
     )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()}", flush=True)
-    results = {w: run(w, args.students, args.seconds, args.warmup, args.pin) for w in args.workers}
+    results = {w: run(w, args.students, args.seconds, args.warmup, args.unpinned) for w in args.workers}
     if 1 in results and 2 in results:
         ratio = results[2]["total"] / max(results[1]["total"], 1e-9)
         print(f"2 workers deliver {ratio:.2f}x the frames of 1 (target >= 1.8x)")
