@@ -80,9 +80,11 @@ def log_sigmoid(a: Array) -> Array:
 
 def softmax(a: Array) -> Array:
     """Row-wise softmax of a (N, k) array; subtracting the row max keeps exp finite."""
-    shifted = a - a.max(axis=1, keepdims=True)
+    # np.maximum.reduce, np.add.reduce: what a.max(...), e.sum(...) call behind a Python wrapper, the same
+    # bits for ~0.3 us less a call; with grad_b_k's sum, a [2, 8, 8, 2] training step 1.7% less (bench_core)
+    shifted = a - np.maximum.reduce(a, axis=1, keepdims=True)
     e: Array = np.exp(shifted)
-    e /= e.sum(axis=1, keepdims=True)
+    e /= np.add.reduce(e, axis=1, keepdims=True)
     return e
 
 
@@ -98,9 +100,9 @@ def softmax_and_log_softmax(a: Array) -> tuple[Array, Array]:
     log sum_i exp(a_i - max) = log1p(sum over the entries other than one maximum), so the log
     probability of a confident class keeps its relative precision (about -exp(-gap), not 0).
     """
-    shifted: Array = a - a.max(axis=1, keepdims=True)
+    shifted: Array = a - np.maximum.reduce(a, axis=1, keepdims=True)
     e = np.exp(shifted)
-    p: Array = e / e.sum(axis=1, keepdims=True)
+    p: Array = e / np.add.reduce(e, axis=1, keepdims=True)  # as in ``softmax``
     below_max = shifted < 0.0  # False at each row's maximum (exp(0) = 1, left out below) and at NaN
     others = np.where(below_max, e, 0.0)  # a mask costs half an argmax (bench_core, [4, 16, 16, 3])
     if np.count_nonzero(below_max) != e.size - len(e):  # a tie or a NaN: leave out one maximum per row

@@ -245,7 +245,7 @@ def _backward(
     for k in range(L, 0, -1):
         grad_a.append(grad_a_k)
         grad_W.append(grad_a_k.T @ h[k - 1] / N)  # grad_W_k = grad_a_k h_{k-1}^T   (mean over the batch)
-        grad_b.append(grad_a_k.sum(axis=0) / N)  # grad_b_k = grad_a_k             (mean over the batch)
+        grad_b.append(np.add.reduce(grad_a_k, axis=0) / N)  # grad_b_k = grad_a_k    (mean over the batch)
         if k > 1 or with_grad_h_0:
             grad_h[k - 1] = grad_a_k @ W[k - 1]  # grad_h_{k-1} = W_k^T grad_a_k
         if k > 1:

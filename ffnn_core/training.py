@@ -66,11 +66,16 @@ def evaluate(network: Network, X: npt.ArrayLike, targets: Targets) -> Evaluation
         raise ValueError(f"got {N} example(s) but {targets.Y.shape[0]} target(s)")
     if N == 0:
         return Evaluation(float("nan"), None)
-    with np.errstate(all="ignore"):  # y_hat and l_n from one log-sum-exp, as a training step's trace takes them
-        trace, losses = forward_with_losses(network, X_batch, targets.Y)
-        loss = batch_mean(losses)
+    with np.errstate(all="ignore"):  # a diverged network's loss is reported, not warned about
+        return _evaluate(network, X_batch, targets)
+
+
+def _evaluate(network: Network, X: Array, targets: Targets) -> Evaluation:
+    """``evaluate`` of checked inputs (N >= 1) inside the caller's error state: y_hat and the l_n from
+    one log-sum-exp, as a training step's trace takes them."""
+    trace, losses = forward_with_losses(network, X, targets.Y)
     acc = accuracy(trace.y_hat, targets.labels) if targets.labels is not None else None
-    return Evaluation(loss, acc)
+    return Evaluation(batch_mean(losses), acc)
 
 
 # np.errstate as a decorator costs ~1 us a call, as a with-block ~2.5 us (NumPy 2.4): a diverging step's
@@ -135,7 +140,8 @@ def train(
         sum_W_norms = [0.0] * L
         sum_a_norms = [0.0] * L
         n_batches = 0
-        with np.errstate(all="ignore"):  # once per epoch: huge or non-finite values are reported, not warned about
+        # once per epoch, the evaluations included: huge or non-finite values are reported, not warned about
+        with np.errstate(all="ignore"):
             for start in range(0, N, batch_size):
                 if should_stop is not None and should_stop():
                     result.stopped = True
@@ -152,9 +158,9 @@ def train(
                 for k in range(L):
                     sum_W_norms[k] += W_norms[k]
                     sum_a_norms[k] += a_norms[k]
-        network.epoch += 1
-        train_eval = evaluate(network, X_train, train_targets)
-        test_eval = evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets is not None else None
+            network.epoch += 1
+            train_eval = _evaluate(network, X_train, train_targets)
+            test_eval = _evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets else None
         record = EpochRecord(
             epoch=network.epoch,
             step=network.step,
