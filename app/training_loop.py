@@ -1,9 +1,9 @@
 """A training run on a network whose lease the request holds: epoch by epoch, each epoch in a
 computing thread; between epochs (on the event loop) its record is emitted, the network written
-to the store at most once a second (a crash loses at most that) and the pace waited out, so a
-paced run holds no thread while it waits. It stops when asked (POST .../train/stop on any worker,
-the stream closing), when the network is deleted, after ``max_train_seconds``, on shutdown, or at
-the first non-finite value; a run whose lease was lost raises LeaseLostError.
+to the store when a crash would otherwise lose more than a second or one epoch (``save_due``) and
+the pace waited out, so a paced run holds no thread while it waits. It stops when asked
+(POST .../train/stop on any worker, the stream closing), when the network is deleted, after
+``max_train_seconds``, on shutdown, or at the first non-finite value; a run whose lease was lost raises LeaseLostError.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ffnn_core import Divergence, EpochRecord, Network, Optimizer, train
 from ffnn_core.datasets import Dataset
 from ffnn_core.training import TrainResult as CoreTrainResult
 
-SAVE_EVERY_SECONDS = 1.0  # a training writes its network at most this often (and after every epoch if rarer)
+SAVE_EVERY_SECONDS = 1.0  # a crash loses at most this much training, or one epoch when an epoch takes longer
 STOP_POLL_SECONDS = 0.05  # a paced stream notices a stop this fast while it waits
 
 
@@ -71,7 +71,7 @@ class Outcome:
 
 
 Emit = Callable[[EpochRecord, bytes | None], None]
-_EpochDone = tuple[CoreTrainResult, bytes | None, bytes | None]  # the epoch, its snapshot, its record to save
+_EpochDone = tuple[CoreTrainResult, bytes | None, bytes | None, float]  # the epoch, its snapshot, record to save, end
 
 
 async def train_epochs(
@@ -101,7 +101,7 @@ async def train_epochs(
             return True
         return entry.stop.is_set() and (pace is None or entry.stop_reason != "requested")
 
-    last_save = time.monotonic()  # when the epoch last written started (paced 1 s apart: each one is written)
+    last_save = time.monotonic()  # when the network in the store was last brought up to date
     for _ in range(run.epochs):
         epoch_start = time.monotonic()
         if entry.stop.is_set() or epoch_start > deadline:
@@ -111,16 +111,20 @@ async def train_epochs(
         # epoch, its snapshot and its record are one hop to a thread, not three.
         shoot = snapshot is not None and emit is not None and await _caught_up(want_snapshot)
 
-        def one_epoch(last_save: float = last_save, shoot: bool = shoot) -> _EpochDone:
+        def one_epoch(
+            last_save: float = last_save, epoch_start: float = epoch_start, shoot: bool = shoot
+        ) -> _EpochDone:
             result = train(
                 network, data.X_train, data.y_train, epochs=1, batch_size=run.batch_size, optimizer=run.optimizer,
                 X_test=data.X_test, y_test=data.y_test, should_stop=should_stop,
             )  # fmt: skip
             shot = snapshot(network) if shoot and snapshot is not None and result.history else None
-            record = entry.record() if time.monotonic() - last_save >= SAVE_EVERY_SECONDS else None
-            return result, shot, record
+            now = time.monotonic()
+            next_epoch_in = max(now - epoch_start, pace or 0.0)  # this epoch's time (and pace) again
+            record = entry.record() if save_due(now - last_save, next_epoch_in) else None
+            return result, shot, record, now
 
-        result, shot, record = await offload.in_thread(one_epoch)
+        result, shot, record, epoch_end = await offload.in_thread(one_epoch)
         entry.mark_changed()
         outcome.history += result.history
         if emit is not None:
@@ -134,7 +138,7 @@ async def train_epochs(
             break
         if record is not None:  # the progress so far survives a crash of this worker
             await store.checkpoint(entry, record)
-            last_save = epoch_start
+            last_save = epoch_end
         if pace is not None:
             await _wait(entry, epoch_start + pace, deadline)
     if entry.stop_reason == "lease_lost":  # the heartbeat found another request on it: report, never "done"
@@ -142,6 +146,14 @@ async def train_epochs(
     if outcome.stopped:
         outcome.stop_reason = entry.stop_reason if entry.stop.is_set() else "time_limit"
     return outcome
+
+
+def save_due(since_last_save: float, next_epoch_in: float) -> bool:
+    """Whether the network is written after the epoch that just ended: yes, unless the next epoch
+    too would end within SAVE_EVERY_SECONDS of the last write. So a crash loses at most a second of
+    training, or one epoch when an epoch takes longer; written at most about twice a second (a 0.9 s
+    paced epoch: every epoch, not every second one, which could lose 1.8 s)."""
+    return since_last_save + next_epoch_in > SAVE_EVERY_SECONDS
 
 
 async def _caught_up(reader_ready: Callable[[], bool], tries: int = 5) -> bool:
