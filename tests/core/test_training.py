@@ -375,3 +375,24 @@ def test_train_and_evaluate_refuse_mismatched_inputs() -> None:
     with pytest.raises(ValueError, match=r"got 4 example\(s\) but 2 target\(s\)"):
         f.evaluate(net, XOR_X, f.encode_targets(XOR_Y[:2], 2, "cross_entropy"))
     assert net.step == 0 and net.epoch == 0  # nothing was trained by the refused calls
+
+
+@pytest.mark.parametrize(
+    ("output", "loss", "n_out"),
+    [("softmax", "cross_entropy", 3), ("sigmoid", "cross_entropy", 1), ("softmax", "squared_error", 3),
+     ("linear", "squared_error", 2)],
+)  # fmt: skip
+def test_evaluate_is_the_mean_loss_and_share_right_of_a_plain_forward_pass(output: str, loss: str, n_out: int) -> None:
+    rng = np.random.default_rng(5)
+    net = f.Network.create(f.NetworkConfig.build([3, 7, n_out], "tanh", output=output, loss=loss, seed=2))
+    X = rng.normal(size=(41, 3)) * 3
+    y = rng.normal(size=(41, n_out)) if output == "linear" else rng.integers(0, max(n_out, 2), size=41)
+    targets = f.encode_targets(y, n_out, loss, output)
+    fwd = f.forward(net, X)  # the naive reference: forward, then the loss of each example, then np.mean
+    ev = f.evaluate(net, X, targets)
+    assert ev.loss == float(np.mean(net.config.output_loss.per_example_loss(fwd.a[-1], fwd.y_hat, targets.Y)))
+    if targets.labels is None:
+        assert ev.accuracy is None
+    else:
+        predicted = (fwd.y_hat[:, 0] >= 0.5) if n_out == 1 else fwd.y_hat.argmax(axis=1)
+        assert type(ev.accuracy) is float and ev.accuracy == float(np.mean(predicted == targets.labels))
