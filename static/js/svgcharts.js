@@ -51,9 +51,9 @@ export function bars(width, height, title, series) {
   svg.append(
     s("line", { x1: left, x2: width - right, y1: zero, y2: zero, stroke: "#8a93a0", "stroke-width": 0.8 }),
     s("line", { x1: left, x2: left, y1: top, y2: top + h, stroke: "#c9ced6", "stroke-width": 0.8 }),
-    label(left - 3, top + 4, fmt(m), { "text-anchor": "end", "font-size": 9 }),
-    label(left - 3, zero + 3, "0", { "text-anchor": "end", "font-size": 9 }),
-    label(left - 3, top + h, fmt(-m), { "text-anchor": "end", "font-size": 9 }),
+    label(left - 3, top + 4, fmt(m), { "text-anchor": "end", "font-size": 10 }),
+    label(left - 3, zero + 3, "0", { "text-anchor": "end", "font-size": 10 }),
+    label(left - 3, top + h, fmt(-m), { "text-anchor": "end", "font-size": 10 }),
   );
   const groupW = w / n;
   const barW = Math.max(1, (groupW * 0.8) / series.length);
@@ -70,7 +70,7 @@ export function bars(width, height, title, series) {
       const bh = (Math.abs(v) / m) * (h / 2);
       svg.append(s("rect", { x, y: v >= 0 ? zero - bh : zero, width: Math.max(barW - 0.5, 0.5), height: Math.max(bh, 0.6), fill: sr.color }, `${sr.label(i)} = ${full(v)}`));
     });
-    if (n <= 24 || i % Math.ceil(n / 24) === 0) svg.append(label(gx + (groupW * 0.8) / 2, height - 3, String(i), { "text-anchor": "middle", "font-size": 9 }));
+    if (n <= 24 || i % Math.ceil(n / 24) === 0) svg.append(label(gx + (groupW * 0.8) / 2, height - 3, String(i), { "text-anchor": "middle", "font-size": 10 }));
   }
   if (series.every((sr) => !sr.values)) svg.append(label(left + w / 2, zero - 4, "not computed yet", { "text-anchor": "middle" }));
   return svg;
@@ -102,7 +102,7 @@ export function heatmaps(maxWidth, maxHeight, blocks, gap = 12) {
         svg.append(s("rect", { x: x + j * cell, y: top + i * cell, width: Math.max(cell - 1, 0.5), height: Math.max(cell - 1, 0.5), fill }, v === undefined ? `${b.label(i, j)}: not computed yet` : `${b.label(i, j)} = ${full(v)}`));
       }
     }
-    if (b.z && b.showScale !== false) svg.append(label(x, top + b.rows * cell + 10, `\u00B1${fmt(b.scale)}`, { "font-size": 9 }));
+    if (b.z && b.showScale !== false) svg.append(label(x, top + b.rows * cell + 10, `\u00B1${fmt(b.scale)}`, { "font-size": 10 }));
     x += widths[bi] + gap;
   });
   return svg;

@@ -193,9 +193,6 @@ export function render(element, data) {
   element._data = data;
   const v = element._view;
   const { r, w, halfWidth, xs, height, showText, font, f } = v.g;
-  // The smallest type a number may shrink to when even its shortest spelling is too wide for its
-  // neuron: projector type shrinks little (room.css asks for >= 20 px), the page's 10 px to 7.
-  const minFont = f > 1 ? font * 0.85 : font * 0.7;
   const grad = mode === "gradients";
   const lit = litLayer(stage, L);
   put(v.svg, "aria-label", `Network diagram with layer sizes ${sizes.join(", ")}, showing ${mode}`);
@@ -300,7 +297,7 @@ export function render(element, data) {
         put(n.h, "fill", fill);
         put(n.h, "class", fill ? "half" : "half pending");
         put(n.h, "data-value", x === undefined ? null : x === null ? "NaN" : String(x));
-        if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r: v.g.r0, w: v.g.r0 }, font, minFont);
+        if (showText) placeNumber(n.hText, x === undefined ? `x${sub(i + 1)}` : compact(x), x, { cx: xs[0], side: 0, r: v.g.r0, w: v.g.r0 }, font);
         put(n.group, "aria-label", `input x${sub(i + 1)} = ${exact(x)}`);
         continue;
       }
@@ -316,8 +313,8 @@ export function render(element, data) {
       put(n.h, "data-value", rightV === undefined ? null : rightV === null ? "NaN" : String(rightV));
       if (showText) {
         const cx = xs[k];
-        placeNumber(n.aText, leftV === undefined ? "a" : compact(leftV), leftV, { cx, side: -1, r, w }, font, minFont);
-        placeNumber(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV), rightV, { cx, side: 1, r, w }, font, minFont);
+        placeNumber(n.aText, leftV === undefined ? "a" : compact(leftV), leftV, { cx, side: -1, r, w }, font);
+        placeNumber(n.hText, rightV === undefined ? (k === L ? "\u0177" : "h") : compact(rightV), rightV, { cx, side: 1, r, w }, font);
       }
       const bv = b[k - 1][i];
       const gb = GB(k);

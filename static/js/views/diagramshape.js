@@ -54,23 +54,28 @@ export function compact(v) {
   return sign + a.toExponential(0).replace("-", "\u2212");
 }
 
-/** The spellings of v for half a neuron, longest first: compact(v), then for a tiny v the exponent's
- * minus as a narrow hyphen (5e-3); and the last resort, only its sign and "~0". */
+/** The spellings of v for half a neuron, longest first: compact(v); for a tiny v the exponent's
+ * minus as a narrow hyphen (5e-3); for a negative v the sign as a hyphen too (-5e-3, -.79); and the
+ * last resort, only its sign and "~0" for a tiny one, "big" for a huge one. */
 function spellings(label, v) {
   const a = v === null || v === undefined ? 0 : Math.abs(v);
-  if (a === 0 || a >= 0.0095) return { tries: [label], last: null };
   const sign = v < 0 ? "\u2212" : "";
-  return { tries: [label, sign + a.toExponential(0)], last: `${sign}~0` };
+  const tries = [label];
+  if (a !== 0 && a < 0.0095) tries.push(sign + a.toExponential(0));
+  if (sign) tries.push(...tries.map((t) => t.replace(sign, "-")));
+  const last = a !== 0 && a < 0.0095 ? `${sign}~0` : a >= 100 ? `${sign}big` : null;
+  return { tries, last };
 }
 
 /**
  * Write a number into half a neuron (side -1: the a half on the left, +1: the h half on the right,
  * 0: a whole input circle) so that it stays inside the shape: the room is the half's width at the
  * text's height, less a gap at the divider and at the edge. A number that is too wide takes a
- * shorter spelling, then a smaller type (down to minFont), then "~0" for a tiny one; the exact value
- * is on hover and in the unit's label.
+ * shorter spelling, then its last resort ("~0" for a tiny one); it is never drawn smaller than the
+ * diagram's type (a -2e-3 was shrunk to 8 px of a 10 px page); the exact value is on hover and in
+ * the unit's label.
  */
-export function placeNumber(node, label, value, shape, font, minFont) {
+export function placeNumber(node, label, value, shape, font) {
   const { cx, side, r, w } = shape;
   const key = `${label}|${cx}|${r}|${w}|${font}`;
   if (node._placed === key) return;
@@ -80,20 +85,9 @@ export function placeNumber(node, label, value, shape, font, minFont) {
   const gap = 1.5;
   const room = side === 0 ? 2 * (edge - gap) : Math.max(0, w - r) + edge - 2 * gap;
   const { tries, last } = spellings(label, value);
-  let text = tries.find((t) => textWidth(t, font) <= room);
-  let size = font;
-  if (text === undefined) {
-    text = tries[tries.length - 1];
-    size = (font * room) / textWidth(text, font);
-    if (size < minFont && last) {
-      text = last;
-      size = Math.min(font, (font * room) / textWidth(text, font));
-    }
-    size = Math.max(minFont, size);
-  }
+  const text = tries.find((t) => textWidth(t, font) <= room) ?? last ?? tries[tries.length - 1];
   writeText(node, text);
-  const fontSize = size < font ? `${size.toFixed(2)}px` : "";
-  if (node.style.fontSize !== fontSize) node.style.fontSize = fontSize;
+  if (node.style.fontSize) node.style.fontSize = "";
   const x = side === 0 ? cx : cx + side * (gap + room / 2);
   set(node, "x", x.toFixed(1));
 }
