@@ -4,6 +4,7 @@ a failure that says which package to install (.ci/run installs it)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -90,6 +91,7 @@ class AppServer:
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: SIGKILL ends its workers too (stop)
         )  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT_S
         with httpx.Client(timeout=5) as client:
@@ -111,6 +113,9 @@ class AppServer:
         """Send ``sig`` and wait for the exit; the seconds it took."""
         assert self.process is not None
         started = time.monotonic()
+        if sig == signal.SIGKILL:  # as a machine that dies: its workers too (a killed supervisor leaves them running)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.process.send_signal(sig)
         try:
             self.process.wait(timeout=timeout)
