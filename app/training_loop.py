@@ -85,7 +85,7 @@ async def train_epochs(
     want_snapshot: Callable[[], bool] = lambda: True,
 ) -> Outcome:
     """Train epoch by epoch, each epoch in a worker thread; between epochs (on the event loop) emit
-    its record, write the network to the store at most once a second, and wait out ``pace``, so a
+    its record, write the network to the store when ``save_due`` says, and wait out ``pace``, so a
     paced training holds no thread while it waits.
 
     Stops at the next minibatch when the network is deleted, at the time limit or on shutdown;

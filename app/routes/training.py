@@ -1,10 +1,11 @@
 """Training routes: a whole run (POST .../train), a live stream of epochs (SSE), and stop.
 
-The run itself (epochs in computing threads, saved at most once a second, stopped when asked) is
-``app.training_loop``; the stream's snapshots are ``app.snapshots``. A training holds the network's
-lease (other requests on this network wait, on any worker; requests on other networks do not). One
-whose lease was lost (another request took the network) ends with a 503 (POST .../train) or an
-``error`` event (the stream) saying its epochs since the last save were not kept.
+The run itself (epochs in computing threads, saved so that a crash loses at most a second or one
+epoch, stopped when asked) is ``app.training_loop``; the stream's snapshots are ``app.snapshots``.
+A training holds the network's lease (other requests on this network wait, on any worker;
+requests on other networks do not). One whose lease was lost (another request took the network)
+ends with a 503 (POST .../train) or an ``error`` event (the stream) saying its epochs since the
+last save were not kept.
 """
 
 from __future__ import annotations
