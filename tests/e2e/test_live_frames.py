@@ -73,11 +73,11 @@ def test_a_playing_frame_changes_the_plots_in_place(lab: Lab) -> None:
     page.evaluate(_COUNT_PLOTLY)
     page.keyboard.press(" ")
     expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "true")
-    # Until an axis of the curves has grown (the epochs' doubles as they pass its end), and the
+    # Until an axis of the curves has grown after Play's fixed axes (the epochs' doubles as they pass its end), and the
     # curves moved twice after that.
     page.wait_for_function(
         """() => { const c = window.__plotly.filter((c) => c.which === 'curves');
-                   const i = c.findIndex((x) => x.name === 'relayout');
+                   const i = c.findIndex((x, j) => j > 0 && x.name === 'relayout');
                    return i >= 0 && c.slice(i).filter((x) => x.name === 'animate').length >= 2; }""",
         timeout=90_000,
     )
@@ -85,15 +85,40 @@ def test_a_playing_frame_changes_the_plots_in_place(lab: Lab) -> None:
     page.keyboard.press(" ")
     expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "false")
     new_figures = [c for c in calls if c["name"] in ("react", "newPlot", "update", "redraw", "restyle")]
-    # The curves become the live figure once (lines, fixed axes); after that nothing is re-created.
-    assert [c["which"] for c in new_figures] == ["curves"], new_figures
+    # Play re-creates no figure: the paused curves get fixed axes (a relayout), then move in place.
+    assert new_figures == [], new_figures
     curves = [c for c in calls if c["which"] == "curves"]
-    assert curves[0]["name"] == "react" and len([c for c in curves if c["name"] == "animate"]) >= 3, curves
+    assert curves[0]["name"] == "relayout" and len([c for c in curves if c["name"] == "animate"]) >= 3, curves
     # An axis of the curves grew: the axes are redrawn, and the new points follow in a later task.
-    assert any(c["name"] == "relayout" for c in curves), curves
+    assert sum(1 for c in curves[1:] if c["name"] == "relayout") >= 1, curves
     assert not [c for c in curves if c["afterOwnRelayout"]], curves
     assert sum(1 for c in calls if c["which"] == "dataplot" and c["name"] == "relayout") >= 10
     _write("live-plot-calls.json", {"calls_while_live": len(calls), "curves": curves})
+    assert not lab.errors
+
+
+def test_play_after_paused_epochs_replots_no_curve(lab: Lab) -> None:
+    lab.open(MOONS)
+    page = lab.page
+    _ready(page)
+    page.get_by_test_id("training").scroll_into_view_if_needed()
+    page.keyboard.press("e")  # a paused epoch: the curves are the paused figure, with points
+    page.wait_for_function(f"{_EPOCH} >= 1", timeout=30_000)
+    plot = "document.querySelector('[data-testid=\"loss-plot\"]')"
+    page.wait_for_function(f"{plot}.data && {plot}.data[0].x.length >= 1", timeout=30_000)
+    modes = page.evaluate(f"{plot}.data.map((d) => d.mode)")
+    page.evaluate(_COUNT_PLOTLY)
+    page.keyboard.press(" ")
+    # Until the curves have moved in three live frames.
+    page.wait_for_function(
+        "window.__plotly.filter((c) => c.which === 'curves' && c.name === 'animate').length >= 3", timeout=60_000
+    )
+    calls = page.evaluate("window.__plotly.filter((c) => c.which === 'curves')")
+    live_modes = page.evaluate(f"{plot}.data.map((d) => d.mode)")
+    page.keyboard.press(" ")
+    expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "false")
+    assert not [c for c in calls if c["name"] in ("react", "newPlot", "update", "restyle", "redraw")], calls
+    assert live_modes == modes, "the trace mode is the same paused and live"
     assert not lab.errors
 
 

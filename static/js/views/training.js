@@ -85,9 +85,9 @@ function fits(r, ranges, L) {
   return true;
 }
 
-// While training plays the curves are lines through at most this many epochs (evenly spaced,
-// always the newest): the cost of a redraw then stays bounded however long it trains. Paused,
-// every epoch is a marker.
+// While training plays the curves go through at most this many epochs (evenly spaced, always
+// the newest): the cost of a redraw then stays bounded however long it trains. Paused, every
+// epoch is drawn.
 const LIVE_MAX_POINTS = 200;
 
 /** The records drawn: all, or (live) at most LIVE_MAX_POINTS of them, the newest included. */
@@ -110,8 +110,12 @@ export function render(element, { history, L, live = false }) {
   const drawn = drawnRecords(history, live);
   const epochs = drawn.map((r) => r.epoch);
   element._plot.dataset.points = String(history.length);
-  const hasAcc = history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined);
-  const lossMode = live ? "lines" : "lines+markers";
+  // Before the first epoch the accuracy curves are drawn (empty): the first epochs Play brings then
+  // land in the same traces, in place, for every classifier.
+  const hasAcc = !history.length || history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined);
+  // One mode paused and live: a change of mode is a full recalculation in Plotly, the one long
+  // task Play would cost; with the same traces, Play only fixes the axes and moves the curves.
+  const lossMode = "lines+markers";
   const data = [
     { type: "scatter", mode: lossMode, name: "train loss", x: [...epochs], y: drawn.map((r) => r.train_loss), line: { color: CLASS_COLORS[0], width: 2 }, marker: { size: 3 } },
     { type: "scatter", mode: lossMode, name: "test loss", x: [...epochs], y: drawn.map((r) => r.test_loss), line: { color: CLASS_COLORS[1], width: 2, dash: "dash" }, marker: { size: 3 } },
@@ -143,9 +147,20 @@ export function render(element, { history, L, live = false }) {
     yaxis2: { domain: [0, 0.4], type: "log", title: { text: "\u2016\u2207W\u2096\u2016", standoff: 2 }, exponentformat: "e" },
     ...(hasAcc ? { yaxis3: { overlaying: "y", side: "right", range: [0, 1.02], title: { text: "accuracy", standoff: 2 }, showgrid: false, tickformat: ".0%", tickmode: "auto" } } : {}),
   };
-  const shape = `${L}|${hasAcc}|${data.length}|${scale}|${lossMode}`;
+  const shape = `${L}|${hasAcc}|${data.length}|${scale}`;
   const known = element._live;
   const moveCurves = () => window.Plotly.animate(element._plot, { data: data.map((d) => ({ x: d.x, y: d.y })), traces: data.map((_, i) => i) }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  if (live && !known && element._shape === shape) {
+    // The first live frame over the paused figure of the same traces: the fixed axes in one
+    // task, the curves in the next (never one long task).
+    const ranges = liveRanges(history, L, scale);
+    if (ranges) {
+      element._live = { shape, ranges, n: history.length };
+      const axes = { "xaxis.range": ranges.x, "xaxis2.range": ranges.x, "yaxis.range": ranges.loss, "yaxis2.range": ranges.norms };
+      return window.Plotly.relayout(element._plot, axes).then(nextTask).then(moveCurves);
+    }
+  }
   if (live && known && known.shape === shape && history.length >= known.n) {
     const grew = history.slice(known.n);
     known.n = history.length;
@@ -162,7 +177,6 @@ export function render(element, { history, L, live = false }) {
       if (!same(was.x, ranges.x)) Object.assign(changed, { "xaxis.range": ranges.x, "xaxis2.range": ranges.x });
       if (!same(was.loss, ranges.loss)) changed["yaxis.range"] = ranges.loss;
       if (!same(was.norms, ranges.norms)) changed["yaxis2.range"] = ranges.norms;
-      const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
       return window.Plotly.relayout(element._plot, changed).then(nextTask).then(moveCurves);
     }
   }
@@ -175,5 +189,6 @@ export function render(element, { history, L, live = false }) {
     layout.yaxis2.range = ranges.norms;
     element._live = { shape, ranges, n: history.length };
   }
+  element._shape = shape;
   return window.Plotly.react(element._plot, data, layout, PLOT_CONFIG);
 }
