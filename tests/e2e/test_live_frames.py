@@ -179,3 +179,38 @@ def test_pause_draws_the_views_in_full_once_after_the_stream(lab: Lab) -> None:
     lab.wait_value("W-1-0-0", net["W"][0][0][0])
     _write("live-pause-actions.json", {"press": press, "actions": actions})
     assert not lab.errors
+
+
+# Each animation frame, before or after the page's own frame: the epochs the streams delivered so
+# far with their snapshots and the epochs the page shows (its store's history).
+_SAMPLE_FRAMES = """() => {
+  window.__ticks = [];
+  const tick = () => {
+    window.__ticks.push({ received: window.__perf.live.complete, shown: window.__lab.store.state.history.length });
+    if (window.__lab.store.state.playing || !window.__ticks.length) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def test_every_epoch_received_is_drawn_by_the_next_frame(lab: Lab) -> None:
+    lab.open(MOONS)
+    page = lab.page
+    _ready(page)
+    page.keyboard.press(" ")
+    expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "true")
+    page.evaluate(_SAMPLE_FRAMES)
+    page.wait_for_function("window.__perf.live.complete >= 60 && window.__ticks.length >= 30", timeout=60_000)
+    ticks = page.evaluate("window.__ticks.slice()")
+    counts = page.evaluate("({ ...window.__perf.live })")
+    page.keyboard.press(" ")
+    expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "false")
+    # An epoch that has arrived by one animation frame is shown two frames later at the latest (its
+    # frame is asked for when its snapshot arrives, and runs at the next animation frame): no epoch
+    # waits for a second frame, however slow the frames are.
+    late = [(i, ticks[i], ticks[i + 2]) for i in range(len(ticks) - 2) if ticks[i + 2]["shown"] < ticks[i]["received"]]
+    assert len(ticks) >= 30 and not late, late[:5]
+    # Every frame that drew new epochs drew all that had arrived.
+    assert counts["drawn"] <= counts["received"] and counts["frames"] >= 1
+    _write("live-frames-per-epoch.json", {"frames_per_epoch": counts["frames"] / counts["received"], **counts})
+    assert not lab.errors

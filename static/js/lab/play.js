@@ -20,6 +20,11 @@ export function createPlayer(lab, { sched, perf }) {
   let loop = Promise.resolve();
   let stream = null; // the running stream: {pause(), abort()}
   const hooks = { frame: () => {}, finished: () => {} };
+  // What the streams delivered and what was drawn (read by the live-training tests and benchmark):
+  // received epochs, those whose snapshot is in too (complete: a frame is asked for), frames that
+  // drew at least one new epoch, and the epochs those drew.
+  const counts = { received: 0, complete: 0, frames: 0, drawn: 0, stopAt: null };
+  if (perf) perf.live = counts;
 
   /** Stop training and drop a frame still in flight (the network is being replaced). */
   function stop() {
@@ -30,7 +35,10 @@ export function createPlayer(lab, { sched, perf }) {
   }
 
   async function runStream(net, body, onEvent, controller) {
-    stream = { pause: () => api.stopTraining(net.id).catch(() => {}), abort: () => controller.abort() };
+    // counts.stopAt: the epochs received when the server answered the stop (the training stops
+    // between two epochs: at most the one under way follows).
+    const pause = () => api.stopTraining(net.id).then(() => { counts.stopAt = counts.received; }, () => {});
+    stream = { pause, abort: () => controller.abort() };
     try {
       await api.trainStream(net.id, body, onEvent, controller.signal);
     } finally {
@@ -73,15 +81,23 @@ export function createPlayer(lab, { sched, perf }) {
       snap = null;
       const parts = hooks.frame();
       const t3 = performance.now();
-      if (newEpochs) frames.push(t3); // a frame that drew at least one new epoch
+      if (newEpochs) {
+        frames.push(t3); // a frame that drew at least one new epoch
+        counts.frames++;
+        counts.drawn += newEpochs;
+      }
       if (perf) perf.frameParts.push({ wait: Math.round(t1 - lastFrameEnd), ...parts });
       lastFrameEnd = t3;
     };
     const onEvent = (kind, text) => {
       if (!live()) return;
-      if (kind === "epoch") records.push(JSON.parse(text));
-      else if (kind === "snapshot") snap = text;
-      else if (kind === "done") runIn.done = JSON.parse(text);
+      if (kind === "epoch") {
+        records.push(JSON.parse(text));
+        counts.received++;
+      } else if (kind === "snapshot") {
+        snap = text;
+        counts.complete = counts.received;
+      } else if (kind === "done") runIn.done = JSON.parse(text);
       else if (kind === "error") runIn.failed = JSON.parse(text).detail;
       if (stale()) askStop();
       // Each epoch event is followed by its snapshot: a frame is asked for once both are here.
