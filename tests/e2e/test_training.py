@@ -82,3 +82,18 @@ def test_divergence_says_where_and_offers_reset(lab: Lab) -> None:
     expect(page.get_by_test_id("status")).to_contain_text("step 0")
     lab.wait_value("W-1-0-0", first["W-1-0-0"])
     assert lab.values("W-") == first, "reset gives exactly the first weights (same seed)"
+
+
+TRACE_NAMES = "document.querySelector('[data-testid=\"loss-plot\"]').data.map((t) => t.name)"
+
+
+def test_the_curves_show_an_accuracy_axis_only_for_a_classifier_even_before_training(lab: Lab) -> None:
+    lab.open("?ds=plane&sizes=2,4,1&act=tanh&out=linear&loss=squared_error&eta=0.05&bs=8")  # regression
+    page = lab.page
+    page.wait_for_function("window.__perf.plotsReady !== null")
+    assert "train acc" not in page.evaluate(TRACE_NAMES)
+    expect(page.get_by_test_id("loss-plot")).not_to_contain_text("accuracy")
+    lab.open("?ds=circles&sizes=2,6,2&act=tanh&eta=0.3&bs=8")  # a classifier: its (empty) accuracy curves
+    page.wait_for_function("window.__perf.plotsReady !== null")
+    assert {"train acc", "test acc"} <= set(page.evaluate(TRACE_NAMES))
+    expect(page.get_by_test_id("loss-plot")).to_contain_text("accuracy")

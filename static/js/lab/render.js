@@ -140,7 +140,7 @@ export function createRenderer({ store, sched, $, perf, onError, extras = extraV
       else if (pendingPlots.has("training")) {
         const drew = sched.throttle("curves", CURVES_EVERY_MS, s.live, () => {
           pendingPlots.delete("training");
-          sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.live })));
+          sched.memo("training", [s.history, s.network], () => pending.push(trainingView.render($("training"), { history: s.history, L, live: s.live, classifies: s.data && s.data.info ? s.data.info.task === "classification" : cfg.loss === "cross_entropy" })));
         });
         if (!drew) sched.timed("summary", () => trainingView.renderSummary($("training"), { history: s.history })); // the newest epoch's numbers now
       }

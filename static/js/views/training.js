@@ -101,18 +101,18 @@ export function drawnRecords(history, live) {
 }
 
 /**
- * data: {history: [EpochRecord], L, live}. While training plays (live), the axes get fixed ranges
- * with room to grow, so a redraw that only adds points moves the curves without a full replot
+ * data: {history: [EpochRecord], L, live, classifies (a classifier: its accuracy curves are drawn
+ * before the first epoch)}. While training plays (live), the axes get fixed ranges with room to grow, so a redraw that only adds points moves the curves without a full replot
  * (Plotly.animate, no transition); the axes are redrawn when a point falls outside them.
  */
-export function render(element, { history, L, live = false }) {
+export function render(element, { history, L, live = false, classifies = true }) {
   renderSummary(element, { history });
   const drawn = drawnRecords(history, live);
   const epochs = drawn.map((r) => r.epoch);
   element._plot.dataset.points = String(history.length);
-  // Before the first epoch the accuracy curves are drawn (empty): the first epochs Play brings then
-  // land in the same traces, in place, for every classifier.
-  const hasAcc = !history.length || history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined);
+  // Before the first epoch a classifier's accuracy curves are drawn (empty): the first epochs Play
+  // brings then land in the same traces, in place.
+  const hasAcc = history.length ? history.some((r) => r.train_accuracy !== null && r.train_accuracy !== undefined) : classifies;
   // One mode paused and live: a change of mode is a full recalculation in Plotly, the one long
   // task Play would cost; with the same traces, Play only fixes the axes and moves the curves.
   const lossMode = "lines+markers";
