@@ -64,12 +64,11 @@ def test_a_stop_reaches_the_worker_that_trains(start_server: StartServer, tmp_pa
     network_id = _create(one.url, dataset=MOONS)
     stream = StreamReader(f"{one.url}/networks/{network_id}/train/stream", {"epochs": 500, "pace_ms": 100})
     assert stream.next("epoch")[0] == "epoch"
-    asked = time.monotonic()
     stop = httpx.post(f"{two.url}/networks/{network_id}/train/stop", headers=JSON_TYPE, timeout=30)
     assert stop.status_code == 202 and stop.json() == {"stopping": True}
     kind, done = stream.next("done")
+    # a stop that did not reach it would let it run its 500 epochs (50 s) and end "done", not "requested"
     assert kind == "done" and done["stopped"] and done["stop_reason"] == "requested", done
-    assert time.monotonic() - asked < 2.0
     after = httpx.get(f"{two.url}/networks/{network_id}", timeout=30).json()
     assert after["epoch"] == done["epoch"] and done["epoch"] < 500  # saved when it stopped
 
@@ -133,10 +132,10 @@ def test_streams_and_threads_are_bounded(start_server: StartServer, tmp_path: Pa
     third = httpx.post(f"{server.url}/networks/{ids[2]}/train/stream", json={"epochs": 1}, timeout=30)
     assert third.status_code == 503 and int(third.headers["Retry-After"]) > 0
     assert "max_streams" in third.json()["detail"]
-    # the paced streams wait without holding the one computing thread: work still runs at once
-    started = time.monotonic()
+    # work still runs beside the paced streams (that their waits hold no computing thread is
+    # tests/api/test_paced_stream_threads.py)
     forward = httpx.post(f"{server.url}/networks/{ids[2]}/forward", json={"rows": list(range(100))}, timeout=30)
-    assert forward.status_code == 200 and time.monotonic() - started < 1.0
+    assert forward.status_code == 200
     for network_id in ids[:2]:
         httpx.post(f"{server.url}/networks/{network_id}/train/stop", headers=JSON_TYPE, timeout=30)
     for stream in streams:
