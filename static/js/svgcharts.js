@@ -86,10 +86,13 @@ export function heatmaps(maxWidth, maxHeight, blocks, gap = 12) {
   const bottom = 14;
   const totalCols = blocks.reduce((acc, b) => acc + b.cols, 0);
   const maxRows = Math.max(...blocks.map((b) => b.rows));
-  const cell = Math.max(2, Math.min(32, (maxHeight - top - bottom) / maxRows, (maxWidth - gap * (blocks.length - 1) - 4) / totalCols));
-  // Each block is at least as wide as its title.
+  let cell = Math.max(2, Math.min(32, (maxHeight - top - bottom) / maxRows, (maxWidth - gap * (blocks.length - 1) - 4) / totalCols));
+  // Each block is at least as wide as its title; smaller cells until the whole fits maxWidth (a
+  // wider chart is scaled down on screen, and its labels with it).
+  const widthAt = (c) => Math.ceil(blocks.reduce((a, b) => a + Math.max(b.cols * c, 22), 0) + gap * (blocks.length - 1) + 4);
+  while (cell > 2 && widthAt(cell) > maxWidth) cell = Math.max(2, cell - 0.25);
   const widths = blocks.map((b) => Math.max(b.cols * cell, 22));
-  const width = Math.ceil(widths.reduce((a, w) => a + w, 0) + gap * (blocks.length - 1) + 4);
+  const width = widthAt(cell);
   const height = Math.ceil(top + maxRows * cell + bottom);
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", "aria-label": blocks.map((b) => b.title).join(", ") });
   let x = 2;

@@ -121,16 +121,24 @@ function fillParam(node, value) {
   else if (before === node.dataset.value) node.classList.remove("changed");
 }
 
+// A chart is drawn at the width its box gives it (at most its natural width), so the browser
+// does not scale it down and its 10 px labels stay 10 px on screen.
+function chartWidth(box, natural) {
+  const w = Math.floor(box.clientWidth);
+  return w > 0 ? Math.max(160, Math.min(natural, w)) : natural;
+}
+
 function drawBars(p, k, sizes, trace, fk, bk, ghk, isOut) {
   const sk = subDigits(k);
+  const width = chartWidth(p.bars, 300);
   const get = (arr, known) => (known && arr ? arr : null);
-  const fwd = bars(300, 120, `forward: a${sk}, ${isOut ? "\u0177" : `h${sk}`}`, [
+  const fwd = bars(width, 120, `forward: a${sk}, ${isOut ? "\u0177" : `h${sk}`}`, [
     { name: `a${sk}`, values: get(trace && trace.a[k - 1][0], fk), n: sizes[k], color: "#8fb3d9", label: (i) => `a_${k}[${i}]` },
     { name: isOut ? "\u0177" : `h${sk}`, values: get(trace && trace.h[k][0], fk), n: sizes[k], color: "#1f4e79", label: (i) => (isOut ? `y_hat[${i}]` : `h_${k}[${i}]`) },
   ]);
   const bwdSeries = [{ name: `\u2207a${sk}`, values: get(trace && trace.grad_a[k - 1][0], bk), n: sizes[k], color: "#f1a340", label: (i) => `grad_a_${k}[${i}]` }];
   if (!isOut) bwdSeries.push({ name: `\u2207h${sk}`, values: get(trace && trace.grad_h[k][0], ghk), n: sizes[k], color: "#a04a00", label: (i) => `grad_h_${k}[${i}]` });
-  const bwd = bars(300, 120, `backward: \u2207a${sk}${isOut ? "" : `, \u2207h${sk}`}`, bwdSeries);
+  const bwd = bars(width, 120, `backward: \u2207a${sk}${isOut ? "" : `, \u2207h${sk}`}`, bwdSeries);
   p.bars.replaceChildren(fwd, bwd);
 }
 
@@ -144,7 +152,7 @@ function drawHeat(p, k, sizes, W, b, trace, bk) {
   const gb = bk && trace ? trace.grad_b[k - 1].map((v) => [v]) : null;
   const pScale = maxAbs([Wk, b[k - 1]]) || 1;
   const gScale = gW ? maxAbs([gW, trace.grad_b[k - 1]]) || 1 : 1;
-  const svg = heatmaps(440, 190, [
+  const svg = heatmaps(chartWidth(p.heat, 440), 190, [
     { title: `W${sk}`, rows: nk, cols: np, z: Wk, scale: pScale, label: (i, j) => `W_${k}[${i},${j}]` },
     { title: `b${sk}`, rows: nk, cols: 1, z: bcol, scale: pScale, showScale: false, label: (i) => `b_${k}[${i}]` },
     { title: `\u2207W${sk}`, rows: nk, cols: np, z: gW, scale: gScale, label: (i, j) => `grad_W_${k}[${i},${j}]` },
