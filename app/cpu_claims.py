@@ -15,12 +15,9 @@ CPU its predecessor freed. A worker that finds no free CPU (more workers than CP
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 from pathlib import Path
 from typing import IO
-
-logger = logging.getLogger("uvicorn.error")
 
 SUPPORTED = hasattr(os, "sched_setaffinity")
 
@@ -40,6 +37,5 @@ def claim_cpu(claims_dir: str) -> int | None:
             continue
         os.sched_setaffinity(0, {cpu})
         _claim = claim
-        logger.info("worker %d runs on CPU %d", os.getpid(), cpu)
         return cpu
     return None

@@ -160,7 +160,9 @@ def train(
                     sum_a_norms[k] += a_norms[k]
             network.epoch += 1
             train_eval = _evaluate(network, X_train, train_targets)
-            test_eval = _evaluate(network, X_eval, test_targets) if X_eval is not None and test_targets else None
+            test_eval = None
+            if X_eval is not None and test_targets is not None:
+                test_eval = _evaluate(network, X_eval, test_targets)
         record = EpochRecord(
             epoch=network.epoch,
             step=network.step,
