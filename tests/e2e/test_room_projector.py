@@ -140,3 +140,48 @@ def test_wide_layers_in_projector_mode_are_readable(lab: Lab) -> None:
     assert not clipped, "every layer is inside its card (the page scrolls)"
     assert page.evaluate(_CONTROLS) == ["projector-link"]
     shot(page, "projector-1280x720-vanishing-gradients.png")
+
+
+_DIVERGING = "?ds=plane&sizes=2,8,8,1&act=linear,linear&out=linear&loss=squared_error&eta=5&bs=4&projector=1"
+
+
+def _train_until_diverged(lab: Lab) -> None:
+    page = lab.page
+    banner = page.get_by_test_id("banner")
+    for epoch in range(1, 7):
+        page.keyboard.press("e")
+        page.wait_for_function(
+            """(epoch) => !document.querySelector('[data-testid="banner"]').hidden
+                 || document.querySelector('[data-testid="status"]').textContent.includes(`epoch ${epoch}`)""",
+            arg=epoch,
+        )
+        if banner.is_visible():
+            return
+    expect(banner).to_be_visible()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_projector_keeps_its_numbers_after_a_divergence(lab: Lab, width: int, height: int) -> None:
+    """The divergence banners take height from the diagram: its units still carry their numbers, in
+    room type, and the trace the room then steps is the diverged network's, not the one before it."""
+    page = lab.page
+    sized(page, width, height)
+    lab.open(_DIVERGING)
+    lab.wait_trace()  # the network is built: the keys train it
+    _train_until_diverged(lab)
+    expect(page.get_by_test_id("diverged-message")).to_contain_text("non-finite")
+    minimum = 24 if width >= 1600 else 20
+    expect(page.get_by_test_id("btn-forward")).to_be_enabled()  # hidden here, but it says when F steps
+    _press(lab, "f", 1)
+    numbers = page.evaluate(
+        """[...document.querySelectorAll('[data-testid="diagram"] svg text.neuron-text')]
+             .filter((t) => t.getBBox().width > 0).map((t) => t.textContent)"""
+    )
+    assert len(numbers) >= 2 + 2 * 8, f"the inputs and layer 1 show their values: {numbers}"
+    x = lab.trace()["h"][0][0]
+    assert page.get_by_test_id("dg-h-0-0").get_attribute("data-value") == str(x[0])
+    assert smallest_text(page, "[data-testid='diagram'] svg")["px"] >= minimum
+    assert diagram_overlaps(page) == {"texts": [], "shapes": [], "outside": []}
+    # W_1 is NaN after the blow-up, so a_1 is too: the equation shows the diverged network's numbers
+    expect(page.get_by_test_id("equations").get_by_test_id("eq-result").first).to_contain_text("NaN")
+    shot(page, f"projector-{width}x{height}-diverged.png")

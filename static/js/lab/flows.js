@@ -193,9 +193,9 @@ export function createLab({ store, sched, fault = () => null, traces = true, sur
           if (!out || !s.network || s.network.id !== net.id) return null;
           act.trained(out.records, divergedFrom(out.done.diverged, trainingWhere(out.done)));
           if (out.snap) act.liveFrame([], out.snap, true);
-          else await lab.refreshNetwork();
+          else await lab.refreshNetwork(); // no epoch ended (it diverged): no snapshot, so the trace is fetched too
           act.timelinePushed(`epoch ${s.network.epoch}`);
-          await Promise.all(extras(lab));
+          await (out.snap ? Promise.all(extras(lab)) : lab.refreshAll());
           return out.done;
         }
         const res = await api.train(net.id, body);

@@ -123,7 +123,11 @@ export function geometry(size, type, sizes, heads, targetsHead) {
     const bottom = 24 * f;
     const colGap = (width - left - right) / L;
     const usableH = height - top - bottom;
-    const r = Math.max(3, Math.min(30 * f, colGap * (f > 1 ? 0.28 : 0.2), usableH / (maxN * (f > 1 ? 2.6 : 2.3))));
+    const spaced = usableH / (maxN * (f > 1 ? 2.6 : 2.3));
+    // Large type: the numbers before the gaps. Neurons may close up (to 2.1 r apart) to stay as large as
+    // their numbers need, e.g. when a banner takes height from a projected diagram.
+    const rows = f > 1 ? Math.max(spaced, Math.min(font * 1.2, usableH / (maxN * 2.1))) : spaced;
+    const r = Math.max(3, Math.min(30 * f, colGap * (f > 1 ? 0.28 : 0.2), rows));
     return { top, bottom, left, right, colGap, usableH, r };
   };
   let g = layout(44, 74, 1);
