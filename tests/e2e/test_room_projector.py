@@ -7,6 +7,7 @@ keys still step."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .room_support import DESKTOPS, boxes_overlap, diagram_overlaps, shot, sized, smallest_text, text_overlaps
@@ -132,14 +133,47 @@ def test_wide_layers_in_projector_mode_are_readable(lab: Lab) -> None:
     expect(page.get_by_test_id("layerview")).to_be_visible()
     assert smallest_text(page, "[data-testid='layerview']")["px"] >= 20
     assert text_overlaps(page, "[data-testid='layerview'] .lv-layer:first-child") == []
-    clipped = page.evaluate(
-        """(() => { const v = document.querySelector('[data-testid="layerview"]');
-                   const card = v.closest('.card').getBoundingClientRect();
-                   return v.getBoundingClientRect().bottom > card.bottom + 1; })()"""
-    )
-    assert not clipped, "every layer is inside its card (the page scrolls)"
     assert page.evaluate(_CONTROLS) == ["projector-link"]
+    L = len(lab.api("GET", f"/networks/{lab.network_id}")["config"]["sizes"]) - 1
+    for _ in range(L):  # every layer in turn: the card scrolls to it
+        _press(lab, "f", 1)
+        assert _lit_layer_in_view(lab), f"stage {lab.stage}: the lit layer is inside its card, on screen"
     shot(page, "projector-1280x720-vanishing-gradients.png")
+
+
+_LIT_IN_CARD = """(() => { const lit = document.querySelector('[data-testid="layerview"] .lv-layer.lit');
+  const card = lit.closest('.card').getBoundingClientRect(); const r = lit.getBoundingClientRect();
+  return r.top >= card.top - 0.5 && r.bottom <= card.bottom + 0.5 && card.bottom <= innerHeight + 0.5; })()"""
+
+
+def _lit_layer_in_view(lab: Lab) -> bool:
+    """The lit layer's panel of the layer view, whole, inside its card and the screen (once it has
+    scrolled there: a frame after the step)."""
+    try:
+        lab.page.wait_for_function(_LIT_IN_CARD, timeout=3000)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_the_digits_layer_view_keeps_the_current_layer_beside_its_equation(lab: Lab, width: int, height: int) -> None:
+    """The notes' 8x8 digits into 10 classes: the layer view is taller than a projector's first
+    screen, so its card scrolls itself to the lit layer at every step, forward and backward, and the
+    current equation stays on screen beside it."""
+    page = lab.page
+    sized(page, width, height)
+    lab.open("?ds=digits&sizes=64,32,10&act=tanh&seed=0&projector=1")
+    expect(page.get_by_test_id("layerview")).to_be_visible()
+    if height < 800:
+        assert page.evaluate("document.querySelector('#diagram-card').scrollHeight > innerHeight"), "too tall"
+    for key in "ffbb":
+        _press(lab, key, 1)
+        assert _lit_layer_in_view(lab), f"{key} to stage {lab.stage}"
+        assert _inside_viewport(lab, "[data-testid='equations'] .eq")
+        assert page.evaluate("document.querySelector('.layout').scrollTop") == 0, "the page itself stays put"
+        shot(page, f"projector-{width}x{height}-digits-stage-{lab.stage}.png")
+    assert page.evaluate("document.querySelector('#diagram-card').tabIndex") == 0, "the keyboard reaches the scroll"
 
 
 _DIVERGING = "?ds=plane&sizes=2,8,8,1&act=linear,linear&out=linear&loss=squared_error&eta=5&bs=4&projector=1"

@@ -29,6 +29,17 @@ function renderProjectionPick($, s, L) {
   select.value = String(s.projectionLayer);
 }
 
+/** Scroll the card (only as far as needed) so that the lit layer's panel is inside it, top first. */
+function litLayerInView(card, view) {
+  const lit = view.querySelector(".lv-layer.lit");
+  if (!lit) return;
+  const c = card.getBoundingClientRect();
+  const r = lit.getBoundingClientRect();
+  const margin = 8;
+  if (r.top < c.top + margin) card.scrollTop -= c.top + margin - r.top;
+  else if (r.bottom > c.bottom - margin) card.scrollTop += Math.min(r.top - c.top - margin, r.bottom - c.bottom + margin);
+}
+
 /** Is the layer view the one shown (instead of the node diagram)? */
 export const layerViewShown = (s) => !!s.network && layerView.wantsLayerView(s.layerView, s.network.config.sizes);
 
@@ -46,13 +57,22 @@ export function render({ s, sched, $ }) {
     sched.memo("extras-layers", [net, s.trace, stage], () => layerView.render($("layerview"), { sizes: cfg.sizes, W: net.W, b: net.b, trace: s.trace, stage, width: $("layerview").clientWidth }));
   }
   // The grid row does not count the canvases' heights in the card's own size: give it the room.
-  const room = wide ? `${Math.max(410, $("layerview").scrollHeight + $("diagram-card").firstElementChild.offsetHeight + 24)}px` : "";
+  // A projector's card instead keeps the first screen's height and scrolls to the lit layer itself.
+  const projector = document.documentElement.classList.contains("projector");
+  const room = wide && !projector ? `${Math.max(410, $("layerview").scrollHeight + $("diagram-card").firstElementChild.offsetHeight + 24)}px` : "";
   if ($("diagram-card").style.minHeight !== room) $("diagram-card").style.minHeight = room;
+  const card = $("diagram-card");
+  const scrolls = wide && projector;
+  if (card.hasAttribute("tabindex") !== scrolls) {
+    if (scrolls) card.tabIndex = 0; // a scrolling region the keyboard can reach (and scroll)
+    else card.removeAttribute("tabindex");
+  }
+  if (scrolls) sched.memo("extras-lit-in-view", [net, stage, $("layerview").dataset.lit], () => litLayerInView(card, $("layerview")));
   renderProjectionPick($, s, L);
   const info = s.data ? s.data.info : null;
-  const card = $("images-card");
+  const imagesCard = $("images-card");
   const show = imagesView.applies(info, cfg.sizes[0]) && !!s.data;
-  setHidden(card, !show);
+  setHidden(imagesCard, !show);
   if (!show) return;
   const inputs = [net, s.trace, stage, s.example, s.data, s.evaluation];
   if (sched.memoSame("extras-images", inputs)) return;
