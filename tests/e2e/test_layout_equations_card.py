@@ -59,3 +59,34 @@ def test_equations_stay_inside_their_card_while_training_plays(lab: Lab, width: 
     assert clipped == [], f"{width}x{height}: {clipped}"
     # Fitted again only when a number grew past its longest: a few draws, not one per update.
     assert full_draws <= 6, f"{full_draws} full draws of the equations in {epochs} epochs"
+
+
+_OVERFLOWS = "(() => { const e = document.getElementById('equations'); return e.scrollHeight - e.clientHeight; })()"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_a_card_whose_equations_run_below_its_edge_says_so(lab: Lab, width: int, height: int) -> None:
+    """The update stage's equations (every W_k and b_k, before and after) run below the card: a cue
+    says there is more until the panel is scrolled to its end, and clicking it scrolls on."""
+    page = lab.page
+    sized(page, width, height)
+    lab.open(XOR)
+    cue = page.get_by_test_id("eq-more")
+    expect(cue).to_be_hidden()  # the start: h_0 and y fit
+    for key in "fffbbbu":
+        stage = lab.stage
+        page.keyboard.press(key)
+        lab.wait_stage(stage + 1)
+    assert page.evaluate(_OVERFLOWS) > 50, "the update's equations are taller than the card"
+    expect(cue).to_be_visible()
+    shot(page, f"equations-more-below-{width}x{height}.png")
+    cue.click()
+    page.wait_for_function("document.getElementById('equations').scrollTop > 0")
+    page.evaluate("(() => { const e = document.getElementById('equations'); e.scrollTop = e.scrollHeight; })()")
+    expect(cue).to_be_hidden()
+    page.evaluate("document.getElementById('equations').scrollTop = 0")
+    expect(cue).to_be_visible()
+    page.keyboard.press("f")  # the next step's first layer fits again
+    lab.wait_stage(1)
+    if page.evaluate(_OVERFLOWS) <= 2:
+        expect(cue).to_be_hidden()
