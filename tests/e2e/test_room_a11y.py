@@ -74,6 +74,15 @@ def test_the_projector_page_has_no_serious_violation(lab: Lab, width: int, heigh
     assert _axe(lab.page) == []
 
 
+def test_the_projected_digits_layer_view_has_no_serious_violation(lab: Lab) -> None:
+    """The layer view's card scrolls itself on a 1280x720 projector: a region the keyboard reaches."""
+    sized(lab.page, 1280, 720)
+    lab.open("?ds=digits&sizes=64,32,10&act=tanh&seed=0&projector=1")
+    _step(lab, 2)
+    assert lab.page.evaluate("document.querySelector('#diagram-card').scrollTop") > 0, "scrolled to layer 2"
+    assert _axe(lab.page) == []
+
+
 @pytest.mark.parametrize(("width", "height"), ALL_SIZES)
 def test_the_compare_page_has_no_serious_violation(lab: Lab, width: int, height: int) -> None:
     sized(lab.page, width, height)
