@@ -98,11 +98,22 @@ class AppServer:
             while True:
                 try:
                     client.get(self.url + "/meta").raise_for_status()
-                    return self
+                    return self._with_every_worker(deadline)
                 except httpx.TransportError:
                     if self.process.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"server did not start:\n{self.output()}")
                     time.sleep(0.1)
+
+    def _with_every_worker(self, deadline: float) -> AppServer:
+        """One worker answers before the others have started (a busy machine takes seconds): wait for all."""
+        from tests.multiproc.pinned import worker_pids
+
+        assert self.process is not None
+        while self.workers > 1 and len(worker_pids(self.process.pid)) < self.workers:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{self.workers} workers did not start:\n{self.output()}")
+            time.sleep(0.1)
+        return self
 
     def output(self) -> str:
         if self.log is not None:
