@@ -174,6 +174,16 @@ def test_the_digits_layer_view_keeps_the_current_layer_beside_its_equation(lab: 
         assert page.evaluate("document.querySelector('.layout').scrollTop") == 0, "the page itself stays put"
         shot(page, f"projector-{width}x{height}-digits-stage-{lab.stage}.png")
     assert page.evaluate("document.querySelector('#diagram-card').tabIndex") == 0, "the keyboard reaches the scroll"
+    # While training plays the stage stays put: the card is not measured again for every frame
+    runs = "(window.__lab.sched.costs['extras-lit-in-view'] || { n: 0 }).n"
+    before = page.evaluate(runs)
+    frames = int(page.evaluate("window.__perf.live ? window.__perf.live.frames : 0"))
+    page.keyboard.press(" ")
+    page.wait_for_function(f"window.__perf.live && window.__perf.live.frames >= {frames + 10}", timeout=30_000)
+    page.keyboard.press(" ")
+    expect(page.get_by_test_id("btn-play")).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate(runs) - before <= 2, "at Play (a new stage) and once the views are drawn in full"
+    assert _lit_layer_in_view(lab)
 
 
 _DIVERGING = "?ds=plane&sizes=2,8,8,1&act=linear,linear&out=linear&loss=squared_error&eta=5&bs=4&projector=1"

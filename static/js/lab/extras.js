@@ -67,7 +67,8 @@ export function render({ s, sched, $ }) {
     if (scrolls) card.tabIndex = 0; // a scrolling region the keyboard can reach (and scroll)
     else card.removeAttribute("tabindex");
   }
-  if (scrolls) sched.memo("extras-lit-in-view", [net, stage, $("layerview").dataset.lit], () => litLayerInView(card, $("layerview")));
+  // once per step (it reads the layout), not per frame while playing: keyed by the network's id, not its parameters
+  if (scrolls) sched.memo("extras-lit-in-view", [net.id, cfg.sizes.join(), stage, $("layerview").dataset.lit], () => litLayerInView(card, $("layerview")));
   renderProjectionPick($, s, L);
   const info = s.data ? s.data.info : null;
   const imagesCard = $("images-card");
