@@ -51,7 +51,8 @@ export function render({ s, sched, $ }) {
   const wide = layerViewShown(s);
   setHidden($("diagram"), wide);
   setHidden($("layerview"), !wide);
-  if ($("diagram-card").dataset.view !== (wide ? "layers" : "nodes")) $("diagram-card").dataset.view = wide ? "layers" : "nodes";
+  const card = $("diagram-card");
+  if (card.dataset.view !== (wide ? "layers" : "nodes")) card.dataset.view = wide ? "layers" : "nodes";
   setHidden($("top-edges-pick"), wide);
   if (wide) {
     sched.memo("extras-layers", [net, s.trace, stage], () => layerView.render($("layerview"), { sizes: cfg.sizes, W: net.W, b: net.b, trace: s.trace, stage, width: $("layerview").clientWidth }));
@@ -59,9 +60,8 @@ export function render({ s, sched, $ }) {
   // The grid row does not count the canvases' heights in the card's own size: give it the room.
   // A projector's card instead keeps the first screen's height and scrolls to the lit layer itself.
   const projector = document.documentElement.classList.contains("projector");
-  const room = wide && !projector ? `${Math.max(410, $("layerview").scrollHeight + $("diagram-card").firstElementChild.offsetHeight + 24)}px` : "";
-  if ($("diagram-card").style.minHeight !== room) $("diagram-card").style.minHeight = room;
-  const card = $("diagram-card");
+  const room = wide && !projector ? `${Math.max(410, $("layerview").scrollHeight + card.firstElementChild.offsetHeight + 24)}px` : "";
+  if (card.style.minHeight !== room) card.style.minHeight = room;
   const scrolls = wide && projector;
   if (card.hasAttribute("tabindex") !== scrolls) {
     if (scrolls) card.tabIndex = 0; // a scrolling region the keyboard can reach (and scroll)

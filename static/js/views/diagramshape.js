@@ -87,7 +87,6 @@ export function placeNumber(node, label, value, shape, font) {
   const { tries, last } = spellings(label, value);
   const text = tries.find((t) => textWidth(t, font) <= room) ?? last ?? tries[tries.length - 1];
   writeText(node, text);
-  if (node.style.fontSize) node.style.fontSize = "";
   const x = side === 0 ? cx : cx + side * (gap + room / 2);
   set(node, "x", x.toFixed(1));
 }

@@ -102,8 +102,9 @@ export function drawnRecords(history, live) {
 
 /**
  * data: {history: [EpochRecord], L, live, classifies (a classifier: its accuracy curves are drawn
- * before the first epoch)}. While training plays (live), the axes get fixed ranges with room to grow, so a redraw that only adds points moves the curves without a full replot
- * (Plotly.animate, no transition); the axes are redrawn when a point falls outside them.
+ * before the first epoch)}. While training plays (live), the axes get fixed ranges with room to
+ * grow, so a redraw that only adds points moves the curves without a full replot (Plotly.animate,
+ * no transition); the axes are redrawn when a point falls outside them.
  */
 export function render(element, { history, L, live = false, classifies = true }) {
   renderSummary(element, { history });
