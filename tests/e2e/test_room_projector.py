@@ -224,7 +224,9 @@ def test_projector_keeps_its_numbers_after_a_divergence(lab: Lab, width: int, he
     assert len(numbers) >= 2 + 2 * 8, f"the inputs and layer 1 show their values: {numbers}"
     x = lab.trace()["h"][0][0]
     assert page.get_by_test_id("dg-h-0-0").get_attribute("data-value") == str(x[0])
-    # the banners' height reaches the diagram a frame or two later: it is then drawn again at its new size
+    # both banners are up (the gradient alert comes with the diagnostics, after the step) and the
+    # diagram, redrawn 80 ms after its box shrank, is drawn at its new size
+    expect(page.get_by_test_id("gradient-alert")).to_be_visible()
     page.wait_for_function(
         """() => { const svg = document.querySelector('[data-testid="diagram"] svg');
                    const box = svg.getBoundingClientRect(); const view = svg.viewBox.baseVal;
